@@ -1,0 +1,1 @@
+//! gocua-app (being written).

@@ -1,0 +1,2 @@
+//! The gocua command.
+fn main() {}

@@ -1,0 +1,3 @@
+//! gocua-client (being written).
+
+pub mod tls;

@@ -1,0 +1,5 @@
+//! gocua-hub (being written).
+
+pub mod qr;
+pub mod serve;
+pub mod tls;

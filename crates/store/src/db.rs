@@ -1,0 +1,159 @@
+//! Opening a replica: pragmas, numbered migrations, the replica's own actor id, failpoints.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use automerge::{ActorId, AutoCommit};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::{Error, Result};
+
+/// Numbered migrations; the index + 1 is the schema version stored in `PRAGMA user_version`.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_replica.sql")];
+
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// Documents kept loaded in memory; the hub bounds this so a whole ward is never all loaded.
+    pub cache_docs: usize,
+    /// Incremental chunks a document may accumulate before it is compacted into one snapshot.
+    pub compact_after: i64,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { cache_docs: 2048, compact_after: 32 }
+    }
+}
+
+pub struct Store {
+    pub(crate) conn: Connection,
+    pub(crate) actor: ActorId,
+    pub(crate) cache: HashMap<String, AutoCommit>,
+    pub(crate) opts: StoreOptions,
+    path: PathBuf,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with(path, StoreOptions::default())
+    }
+
+    pub fn open_with(path: &Path, opts: StoreOptions) -> Result<Store> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // With WAL, NORMAL never corrupts the database; a power cut can lose only the last
+        // commits not yet checkpointed, which the next sync brings back from the hub.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&mut conn)?;
+        let path = path.to_path_buf();
+        let actor = ensure_actor(&conn, &path)?;
+        Ok(Store { conn, actor, cache: HashMap::new(), opts, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// This replica's Automerge actor: never shared with another device.
+    pub fn actor(&self) -> &ActorId {
+        &self.actor
+    }
+
+    /// Takes a new actor id, e.g. after this file was restored from a backup, so changes made
+    /// from now on can never collide with changes the original made after the backup.
+    pub fn rotate_actor(&mut self) -> Result<ActorId> {
+        let actor = ActorId::random();
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('actor', ?1)",
+            params![actor.to_hex_string()],
+        )?;
+        self.cache.clear();
+        self.actor = actor.clone();
+        Ok(actor)
+    }
+
+    pub fn meta_get(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn meta_set(&self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![key, value])?;
+        Ok(())
+    }
+
+    pub fn meta_delete(&self, key: &str) -> Result<()> {
+        self.conn.execute("DELETE FROM meta WHERE key = ?1", [key])?;
+        Ok(())
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let latest = MIGRATIONS.len() as i64;
+    if version > latest {
+        return Err(Error::SchemaTooNew(version));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Loads this replica's actor, creating one on first open. A file found at another path than
+/// the one it was created at is a copy (a restore, or a phone cloned from another): it gets a
+/// fresh actor so two devices never write under the same actor id.
+fn ensure_actor(conn: &Connection, path: &Path) -> Result<ActorId> {
+    let here = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let here = here.to_string_lossy().to_string();
+    let get = |k: &str| -> Result<Option<String>> {
+        Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0)).optional()?)
+    };
+    let actor = match (get("actor")?, get("actor_path")?) {
+        (Some(hex), Some(p)) if p == here => {
+            ActorId::from(hex::decode(&hex).map_err(|e| Error::CorruptDoc("meta.actor".into(), e.to_string()))?)
+        }
+        _ => {
+            let actor = ActorId::random();
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('actor', ?1)",
+                params![actor.to_hex_string()],
+            )?;
+            actor
+        }
+    };
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('actor_path', ?1)", params![here])?;
+    Ok(actor)
+}
+
+#[cfg(feature = "failpoints")]
+thread_local! {
+    static FAIL_AT: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
+}
+
+/// Makes the next write on this thread fail at `step` (tests only), or clears it with `None`.
+#[cfg(feature = "failpoints")]
+pub fn set_failpoint(step: Option<&'static str>) {
+    FAIL_AT.with(|f| f.set(step));
+}
+
+/// Steps at which a write can be made to fail, in the order a write passes them.
+pub const FAILPOINTS: &[&str] =
+    &["after_change_bytes", "after_doc_row", "after_projection", "before_commit"];
+
+#[inline]
+pub(crate) fn failpoint(_step: &'static str) -> Result<()> {
+    #[cfg(feature = "failpoints")]
+    if FAIL_AT.with(|f| f.get()) == Some(_step) {
+        return Err(Error::Injected(_step));
+    }
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! The replica: Automerge documents persisted in SQLite next to a queryable projection, each
+//! change and its projection rows written in one transaction. The only crate that speaks SQL.
+
+mod db;
+mod docs;
+mod error;
+pub mod household_doc;
+pub mod plan_doc;
+mod projection;
+pub mod sync;
+mod writes;
+
+pub use automerge::{ActorId, AutoCommit, ChangeHash};
+pub use db::{FAILPOINTS, Store, StoreOptions};
+#[cfg(feature = "failpoints")]
+pub use db::set_failpoint;
+pub use sync::MergeOutcome;
+pub use writes::UpsertSummary;
+pub use docs::{DocId, DocKind, PLAN_DOC_ID};
+pub use error::{Error, Result};
+pub use household_doc::HouseholdState;
+pub use plan_doc::{PlanEntry, PlanState};
+
+/// Encodes heads as sorted concatenated 32-byte hashes (the form stored in SQLite).
+pub fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
+    let mut hs: Vec<&ChangeHash> = heads.iter().collect();
+    hs.sort();
+    hs.iter().flat_map(|h| h.0).collect()
+}
+
+/// Inverse of [`encode_heads`]; `None` when the bytes are not a whole number of hashes.
+pub fn decode_heads(bytes: &[u8]) -> Option<Vec<ChangeHash>> {
+    if bytes.len() % 32 != 0 {
+        return None;
+    }
+    Some(
+        bytes
+            .chunks_exact(32)
+            .map(|c| {
+                let mut h = [0u8; 32];
+                h.copy_from_slice(c);
+                ChangeHash(h)
+            })
+            .collect(),
+    )
+}

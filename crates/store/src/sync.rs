@@ -1,0 +1,185 @@
+//! Store-side support for sync: changes since known heads, merging remote bytes (in the same
+//! one-transaction write path as local edits), dropping documents, and per-peer sync state.
+
+use automerge::{ChangeHash, sync};
+use rusqlite::{OptionalExtension, params};
+
+use crate::docs::Presence;
+use crate::{DocKind, Error, Result, Store, decode_heads, encode_heads, projection};
+
+/// What merging remote bytes did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MergeOutcome {
+    pub changed: bool,
+    pub heads: Vec<ChangeHash>,
+    /// Dependencies the bytes referred to that this replica lacks; the changes that need them
+    /// were not applied. The sender must fall back to the full sync protocol for this document.
+    pub missing_deps: Vec<ChangeHash>,
+}
+
+impl Store {
+    /// The raw bytes of every change not covered by `since` (concatenated change chunks).
+    pub fn changes_since(&mut self, id: &str, since: &[ChangeHash]) -> Result<Vec<u8>> {
+        let mut doc = self.take_doc(id)?.ok_or_else(|| Error::NoSuchHousehold(id.to_string()))?;
+        let mut out = Vec::new();
+        for c in doc.get_changes(since) {
+            out.extend_from_slice(c.raw_bytes());
+        }
+        self.put_back(id, doc);
+        Ok(out)
+    }
+
+    /// Merges remote bytes (change chunks or a saved document) into one document, creating it if
+    /// missing. Malformed bytes are refused and change nothing.
+    pub fn merge_remote(&mut self, id: &str, bytes: &[u8]) -> Result<MergeOutcome> {
+        let mut many = self.merge_remote_many(&[(id.to_string(), bytes.to_vec())])?;
+        Ok(many.remove(0))
+    }
+
+    /// Merges several documents' bytes in one transaction: all or nothing.
+    pub fn merge_remote_many(&mut self, items: &[(String, Vec<u8>)]) -> Result<Vec<MergeOutcome>> {
+        let mut kinds = Vec::with_capacity(items.len());
+        for (id, _) in items {
+            kinds.push((id.clone(), DocKind::of(id)?, Presence::CreateIfMissing));
+        }
+        let mut missing: Vec<Vec<ChangeHash>> = vec![Vec::new(); items.len()];
+        let outcomes = self.write_docs(kinds, |i, id, doc| {
+            doc.load_incremental(&items[i].1).map_err(|e| Error::CorruptDoc(id.to_string(), e.to_string()))?;
+            missing[i] = doc.get_missing_deps(&[]);
+            Ok(())
+        })?;
+        Ok(outcomes
+            .into_iter()
+            .zip(missing)
+            .map(|(o, m)| MergeOutcome { changed: o.changed, heads: o.heads, missing_deps: m })
+            .collect())
+    }
+
+    /// Runs one step of Automerge's own sync protocol on a document, with the persisted state for
+    /// `peer`; the document change (if any), its projection and the new state commit together.
+    pub fn with_sync_doc<R>(
+        &mut self,
+        peer: &str,
+        id: &str,
+        step: impl FnOnce(&mut automerge::AutoCommit, &mut sync::State) -> Result<R>,
+    ) -> Result<R> {
+        let kind = DocKind::of(id)?;
+        let mut state = self.sync_state(peer, id)?;
+        let mut out = None;
+        let mut step = Some(step);
+        self.write_docs(vec![(id.to_string(), kind, Presence::CreateIfMissing)], |_, _, doc| {
+            if let Some(step) = step.take() {
+                out = Some(step(doc, &mut state)?);
+            }
+            Ok(())
+        })?;
+        self.put_sync_state(peer, id, &state)?;
+        out.ok_or(Error::Injected("sync step did not run"))
+    }
+
+    pub fn sync_state(&self, peer: &str, id: &str) -> Result<sync::State> {
+        let bytes: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT state FROM sync_states WHERE peer = ?1 AND doc_id = ?2")?
+            .query_row(params![peer, id], |r| r.get(0))
+            .optional()?;
+        Ok(match bytes {
+            Some(b) => sync::State::decode(&b).unwrap_or_else(|_| sync::State::new()),
+            None => sync::State::new(),
+        })
+    }
+
+    pub fn put_sync_state(&self, peer: &str, id: &str, state: &sync::State) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT OR REPLACE INTO sync_states (peer, doc_id, state) VALUES (?1, ?2, ?3)")?
+            .execute(params![peer, id, state.encode()])?;
+        Ok(())
+    }
+
+    /// Heads `peer` is known to hold for a document (what it had after our last exchange).
+    pub fn peer_heads(&self, peer: &str, id: &str) -> Result<Option<Vec<ChangeHash>>> {
+        let bytes: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT heads FROM peer_heads WHERE peer = ?1 AND doc_id = ?2")?
+            .query_row(params![peer, id], |r| r.get(0))
+            .optional()?;
+        Ok(bytes.and_then(|b| decode_heads(&b)))
+    }
+
+    /// Every document `peer` is known to hold, with its heads.
+    pub fn peer_manifest(&self, peer: &str) -> Result<Vec<(String, Vec<ChangeHash>)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT doc_id, heads FROM peer_heads WHERE peer = ?1 ORDER BY doc_id")?;
+        let rows = stmt.query_map([peer], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, h) = row?;
+            out.push((id, decode_heads(&h).unwrap_or_default()));
+        }
+        Ok(out)
+    }
+
+    /// Records what `peer` holds after an exchange; many at once in one transaction.
+    pub fn set_peer_heads(&self, peer: &str, entries: &[(String, Vec<ChangeHash>)]) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        {
+            let mut stmt =
+                tx.prepare_cached("INSERT OR REPLACE INTO peer_heads (peer, doc_id, heads) VALUES (?1, ?2, ?3)")?;
+            for (id, heads) in entries {
+                stmt.execute(params![peer, id, encode_heads(heads)])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forgets what `peer` holds (all of it, or the listed documents).
+    pub fn forget_peer(&self, peer: &str, ids: Option<&[String]>) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        match ids {
+            None => {
+                tx.execute("DELETE FROM peer_heads WHERE peer = ?1", [peer])?;
+                tx.execute("DELETE FROM sync_states WHERE peer = ?1", [peer])?;
+            }
+            Some(ids) => {
+                for id in ids {
+                    tx.execute("DELETE FROM peer_heads WHERE peer = ?1 AND doc_id = ?2", params![peer, id])?;
+                    tx.execute("DELETE FROM sync_states WHERE peer = ?1 AND doc_id = ?2", params![peer, id])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Documents written locally (edited or merged) after `seq`, with their current seq.
+    pub fn docs_written_since(&self, seq: i64) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT id, seq FROM docs WHERE seq > ?1 ORDER BY seq")?;
+        let rows = stmt.query_map([seq], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Highest local write sequence.
+    pub fn max_seq(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM docs", [], |r| r.get(0))?)
+    }
+
+    /// Removes documents and their projection rows (work reassigned away from this device).
+    pub fn drop_docs(&mut self, ids: &[String]) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        for id in ids {
+            if DocKind::of(id)? == DocKind::Plan {
+                continue; // every device keeps the plan
+            }
+            projection::remove_household(&tx, id)?;
+            tx.execute("DELETE FROM doc_changes WHERE doc_id = ?1", [id])?;
+            tx.execute("DELETE FROM docs WHERE id = ?1", [id])?;
+            tx.execute("DELETE FROM sync_states WHERE doc_id = ?1", [id])?;
+            tx.execute("DELETE FROM peer_heads WHERE doc_id = ?1", [id])?;
+        }
+        tx.commit()?;
+        for id in ids {
+            self.cache.remove(id);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,117 @@
+//! Local writes: the ward plan, household imports, visits, corrections and resident edits.
+//! Each goes through `Store::write_docs`, so change bytes and projection rows commit together.
+
+use automerge::{ROOT, ReadDoc};
+use gocua_domain::{Correction, Household, HouseholdId, Resident, Visit};
+use serde::Serialize;
+
+use crate::docs::Presence;
+use crate::{DocKind, Error, PLAN_DOC_ID, PlanEntry, Result, Store, household_doc, plan_doc};
+
+/// Households per SQLite transaction during bulk imports.
+const IMPORT_BATCH: usize = 250;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct UpsertSummary {
+    pub created: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+}
+
+impl Store {
+    /// Creates the plan document (ward, campaign, ...) if missing, and writes the entries.
+    pub fn put_plan(&mut self, entries: &[PlanEntry]) -> Result<bool> {
+        let out = self.write_docs(
+            vec![(PLAN_DOC_ID.to_string(), DocKind::Plan, Presence::CreateIfMissing)],
+            |_, _, doc| plan_doc::put_entries(doc, entries),
+        )?;
+        Ok(out[0].changed)
+    }
+
+    /// Imports households: one Automerge change per household, many households per SQLite
+    /// transaction. Re-importing the same data changes nothing.
+    pub fn upsert_households(
+        &mut self,
+        households: &[Household],
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<UpsertSummary> {
+        let mut summary = UpsertSummary::default();
+        let total = households.len();
+        for (b, chunk) in households.chunks(IMPORT_BATCH).enumerate() {
+            let mut existed = Vec::with_capacity(chunk.len());
+            for h in chunk {
+                existed.push(self.has_doc(h.id.as_str())?);
+            }
+            let items = chunk
+                .iter()
+                .map(|h| (h.id.to_string(), DocKind::Household, Presence::CreateIfMissing))
+                .collect();
+            let outcomes = self.write_docs(items, |i, _, doc| household_doc::upsert(doc, &chunk[i]))?;
+            for (o, e) in outcomes.iter().zip(existed) {
+                match (o.changed, e) {
+                    (true, false) => summary.created += 1,
+                    (true, true) => summary.updated += 1,
+                    (false, _) => summary.unchanged += 1,
+                }
+            }
+            progress((b * IMPORT_BATCH + chunk.len()).min(total), total);
+        }
+        Ok(summary)
+    }
+
+    /// Records a visit. Every resident it mentions must belong to the household.
+    pub fn record_visit(&mut self, visit: &Visit) -> Result<()> {
+        let hid = visit.household.to_string();
+        self.write_docs(vec![(hid.clone(), DocKind::Household, Presence::Existing)], |_, _, doc| {
+            for a in &visit.actions {
+                if doc.get(ROOT, format!("r.{}.name", a.resident).as_str())?.is_none() {
+                    return Err(Error::NoSuchResident { household: hid.clone(), resident: a.resident.to_string() });
+                }
+            }
+            household_doc::put_visit(doc, visit)
+        })?;
+        Ok(())
+    }
+
+    /// Records a lead's correction of one resident's funnel.
+    pub fn add_correction(&mut self, household: &HouseholdId, c: &Correction) -> Result<()> {
+        let hid = household.to_string();
+        self.write_docs(vec![(hid.clone(), DocKind::Household, Presence::Existing)], |_, _, doc| {
+            if doc.get(ROOT, format!("r.{}.name", c.resident).as_str())?.is_none() {
+                return Err(Error::NoSuchResident { household: hid.clone(), resident: c.resident.to_string() });
+            }
+            household_doc::put_correction(doc, c)
+        })?;
+        Ok(())
+    }
+
+    /// Adds or edits one resident of an existing household.
+    pub fn put_resident(&mut self, household: &HouseholdId, r: &Resident) -> Result<()> {
+        self.write_docs(vec![(household.to_string(), DocKind::Household, Presence::Existing)], |_, _, doc| {
+            household_doc::put_resident(doc, r)
+        })?;
+        Ok(())
+    }
+
+    /// The household as its document says (not the projection).
+    pub fn household_state(&mut self, id: &HouseholdId) -> Result<household_doc::HouseholdState> {
+        let doc = self.take_doc(id.as_str())?.ok_or_else(|| Error::NoSuchHousehold(id.to_string()))?;
+        let st = household_doc::read(&doc, id.as_str());
+        self.put_back(id.as_str(), doc);
+        Ok(st)
+    }
+
+    /// The plan as its document says.
+    pub fn plan_state(&mut self) -> Result<plan_doc::PlanState> {
+        let doc = self.take_doc(PLAN_DOC_ID)?.ok_or(Error::NoPlan)?;
+        let st = plan_doc::read(&doc);
+        self.put_back(PLAN_DOC_ID, doc);
+        Ok(st)
+    }
+
+    /// Canonical dump of the projection; with `households`, only rows of those households (plus
+    /// the plan tables), so replicas holding different subsets can be compared.
+    pub fn projection_dump(&self, households: Option<&[String]>) -> Result<String> {
+        crate::projection::dump(&self.conn, households)
+    }
+}

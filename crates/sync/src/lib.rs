@@ -1,0 +1,3 @@
+//! gocua-sync (being written).
+
+pub mod pairing;

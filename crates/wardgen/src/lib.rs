@@ -1,0 +1,1 @@
+//! gocua-wardgen (being written).
