@@ -71,8 +71,19 @@ pub(crate) fn load_doc(conn: &Connection, actor: &automerge::ActorId, id: &str) 
     }
 }
 
+/// Highest write sequence handed out. Dropping documents leaves it in `meta` as `seq_floor`, so a
+/// number is never handed out twice (a peer's cursor past it would skip the later write).
+pub(crate) fn max_seq(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT MAX(COALESCE((SELECT MAX(seq) FROM docs), 0),
+                    COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'seq_floor'), 0))",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 fn next_seq(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM docs", [], |r| r.get(0))?)
+    Ok(max_seq(conn)? + 1)
 }
 
 /// Stores what changed in `doc` since it was last saved, then its projection, inside `tx`.
@@ -98,13 +109,12 @@ pub(crate) fn persist(
         )?
         .execute(params![id, kind.as_str(), snapshot, encode_heads(&heads), next_seq(tx)?])?;
     } else {
-        let chunk = doc.save_incremental();
-        if chunk.is_empty() {
+        let (n, stored): (i64, Vec<u8>) = tx
+            .prepare_cached("SELECT n_changes, heads FROM docs WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        if stored == encode_heads(&heads) {
             return Ok(WriteOutcome { changed: false, heads });
         }
-        let n: i64 = tx
-            .prepare_cached("SELECT n_changes FROM docs WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))?;
         if n + 1 > compact_after {
             // Compaction: one snapshot replaces the snapshot and every chunk.
             let snapshot = doc.save();
@@ -113,6 +123,11 @@ pub(crate) fn persist(
             tx.prepare_cached("UPDATE docs SET snapshot = ?2, heads = ?3, n_changes = 0, seq = ?4 WHERE id = ?1")?
                 .execute(params![id, snapshot, encode_heads(&heads), next_seq(tx)?])?;
         } else {
+            // A document loaded from disk has no save cursor, so `save_incremental` would return
+            // its whole history: save exactly what the stored heads do not cover.
+            let stored = crate::decode_heads(&stored)
+                .ok_or_else(|| Error::CorruptDoc(id.to_string(), "stored heads are malformed".into()))?;
+            let chunk = doc.save_after(&stored);
             tx.prepare_cached("INSERT INTO doc_changes (doc_id, n, bytes) VALUES (?1, ?2, ?3)")?
                 .execute(params![id, n + 1, chunk])?;
             failpoint("after_change_bytes")?;

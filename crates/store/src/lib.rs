@@ -5,8 +5,10 @@ mod db;
 mod docs;
 mod error;
 pub mod household_doc;
+pub mod hub;
 pub mod plan_doc;
 mod projection;
+pub mod queries;
 pub mod sync;
 mod writes;
 

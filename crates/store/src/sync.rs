@@ -1,7 +1,7 @@
 //! Store-side support for sync: changes since known heads, merging remote bytes (in the same
 //! one-transaction write path as local edits), dropping documents, and per-peer sync state.
 
-use automerge::{ChangeHash, sync};
+use automerge::{ChangeHash, ROOT, ReadDoc, Value, sync};
 use rusqlite::{OptionalExtension, params};
 
 use crate::docs::Presence;
@@ -17,12 +17,42 @@ pub struct MergeOutcome {
     pub missing_deps: Vec<ChangeHash>,
 }
 
+/// Refuses damaged or foreign bytes before they touch a document. Automerge's
+/// `load_incremental` quietly keeps the readable prefix of truncated or corrupt bytes, so they are
+/// first loaded strictly on their own; changes whose dependencies are missing are well formed.
+fn check_incoming(id: &str, kind: DocKind, bytes: &[u8]) -> Result<()> {
+    let strict = automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error);
+    match automerge::Automerge::load_with_options(bytes, strict) {
+        Ok(whole) => check_identity(id, kind, &whole, whole.get_heads().is_empty()),
+        Err(automerge::AutomergeError::MissingDeps) => Ok(()),
+        Err(e) => Err(Error::CorruptDoc(id.to_string(), e.to_string())),
+    }
+}
+
+/// Automerge documents carry no identity of their own, so bytes of household A would merge into
+/// household B "successfully". Every household document states its id; the plan states none.
+fn check_identity(id: &str, kind: DocKind, doc: &impl ReadDoc, empty: bool) -> Result<()> {
+    if empty {
+        return Ok(());
+    }
+    let ids = doc.get_all(ROOT, "id")?;
+    let ok = match kind {
+        DocKind::Household => {
+            !ids.is_empty() && ids.iter().all(|(v, _)| matches!(v, Value::Scalar(s) if s.as_str() == Some(id)))
+        }
+        DocKind::Plan => ids.is_empty(),
+    };
+    if ok { Ok(()) } else { Err(Error::CorruptDoc(id.to_string(), "the bytes belong to another document".into())) }
+}
+
 impl Store {
     /// The raw bytes of every change not covered by `since` (concatenated change chunks).
     pub fn changes_since(&mut self, id: &str, since: &[ChangeHash]) -> Result<Vec<u8>> {
         let mut doc = self.take_doc(id)?.ok_or_else(|| Error::NoSuchHousehold(id.to_string()))?;
+        // Hashes this replica has never seen cannot bound anything: ignore them (sends more).
+        let since: Vec<ChangeHash> = since.iter().filter(|h| doc.get_change_by_hash(h).is_some()).copied().collect();
         let mut out = Vec::new();
-        for c in doc.get_changes(since) {
+        for c in doc.get_changes(&since) {
             out.extend_from_slice(c.raw_bytes());
         }
         self.put_back(id, doc);
@@ -44,7 +74,11 @@ impl Store {
         }
         let mut missing: Vec<Vec<ChangeHash>> = vec![Vec::new(); items.len()];
         let outcomes = self.write_docs(kinds, |i, id, doc| {
+            let kind = DocKind::of(id)?;
+            check_incoming(id, kind, &items[i].1)?;
             doc.load_incremental(&items[i].1).map_err(|e| Error::CorruptDoc(id.to_string(), e.to_string()))?;
+            let empty = doc.get_heads().is_empty();
+            check_identity(id, kind, doc, empty)?;
             missing[i] = doc.get_missing_deps(&[]);
             Ok(())
         })?;
@@ -160,12 +194,14 @@ impl Store {
 
     /// Highest local write sequence.
     pub fn max_seq(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM docs", [], |r| r.get(0))?)
+        crate::docs::max_seq(&self.conn)
     }
 
     /// Removes documents and their projection rows (work reassigned away from this device).
     pub fn drop_docs(&mut self, ids: &[String]) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
+        let floor = crate::docs::max_seq(&tx)?;
+        tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seq_floor', ?1)", [floor.to_string()])?;
         for id in ids {
             if DocKind::of(id)? == DocKind::Plan {
                 continue; // every device keeps the plan
@@ -181,5 +217,77 @@ impl Store {
             self.cache.remove(id);
         }
         Ok(())
+    }
+}
+
+impl From<Error> for gocua_sync::ReplicaError {
+    fn from(e: Error) -> Self {
+        gocua_sync::ReplicaError {
+            code: e.code().to_string(),
+            message_vi: e.message(gocua_domain::Lang::Vi),
+            message_en: e.message(gocua_domain::Lang::En),
+        }
+    }
+}
+
+/// The store is the replica the sync protocol runs over.
+impl gocua_sync::Replica for Store {
+    fn held(&self) -> Result<Vec<(String, Vec<ChangeHash>)>, gocua_sync::ReplicaError> {
+        Ok(self.manifest()?.into_iter().map(|(id, h, _)| (id, h)).collect())
+    }
+
+    fn heads(&self, doc: &str) -> Result<Option<Vec<ChangeHash>>, gocua_sync::ReplicaError> {
+        Ok(self.doc_heads(doc)?)
+    }
+
+    fn changes_since(&mut self, doc: &str, since: &[ChangeHash]) -> Result<Vec<u8>, gocua_sync::ReplicaError> {
+        Ok(Store::changes_since(self, doc, since)?)
+    }
+
+    fn saved(&self, doc: &str) -> Result<Option<Vec<u8>>, gocua_sync::ReplicaError> {
+        Ok(self.doc_bytes(doc)?)
+    }
+
+    fn merge(&mut self, items: &[(String, Vec<u8>)]) -> Result<Vec<gocua_sync::Merged>, gocua_sync::ReplicaError> {
+        Ok(self
+            .merge_remote_many(items)?
+            .into_iter()
+            .map(|m| gocua_sync::Merged { heads: m.heads, missing_deps: m.missing_deps })
+            .collect())
+    }
+
+    fn drop_docs(&mut self, docs: &[String]) -> Result<(), gocua_sync::ReplicaError> {
+        Ok(Store::drop_docs(self, docs)?)
+    }
+
+    fn peer_records(&self, peer: &str) -> Result<Vec<(String, Vec<ChangeHash>)>, gocua_sync::ReplicaError> {
+        Ok(self.peer_manifest(peer)?)
+    }
+
+    fn set_peer_records(
+        &mut self,
+        peer: &str,
+        entries: &[(String, Vec<ChangeHash>)],
+    ) -> Result<(), gocua_sync::ReplicaError> {
+        Ok(self.set_peer_heads(peer, entries)?)
+    }
+
+    fn forget_peer_records(&mut self, peer: &str, docs: Option<&[String]>) -> Result<(), gocua_sync::ReplicaError> {
+        Ok(self.forget_peer(peer, docs)?)
+    }
+
+    fn protocol_step(
+        &mut self,
+        peer: &str,
+        doc: &str,
+        incoming: Option<sync::Message>,
+    ) -> Result<Option<sync::Message>, gocua_sync::ReplicaError> {
+        use automerge::sync::SyncDoc;
+        Ok(self.with_sync_doc(peer, doc, |d, state| {
+            if let Some(m) = incoming {
+                d.sync().receive_sync_message(state, m)?;
+            }
+            Ok(d.sync().generate_sync_message(state))
+        })?)
     }
 }

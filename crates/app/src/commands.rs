@@ -1,0 +1,382 @@
+//! The command table's wire types: one request struct per command, the `Command` enum that
+//! names them (`{"cmd": "...", "args": {...}}`), and the responses. Every transport — the CLI,
+//! the hub's HTTP API, the Tauri app — speaks exactly these.
+
+use std::path::PathBuf;
+
+use gocua_domain::{
+    Blocker, Correction, DeviceId, Funnel, HouseholdId, HouseholdOutcome, ResidentAction, ResidentId, Role,
+    StreetId, Targets, TeamId, Timestamp, Visit, VisitId, VolunteerId, time::date_serde,
+};
+use gocua_store::UpsertSummary;
+use gocua_store::queries::{
+    DayRow, Dimension, HouseholdDetail, HouseholdFilter, HouseholdRow, ProgressRow, ResidentHit, StreetRow,
+};
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::identity::Identity;
+use crate::import::RowError;
+
+/// Every command by its wire name, in the order the enum lists them.
+pub const COMMANDS: &[&str] = &[
+    "create_ward",
+    "import",
+    "generate_demo",
+    "list_streets",
+    "list_households",
+    "household_detail",
+    "record_visit",
+    "book_revisit",
+    "correct",
+    "assign_street",
+    "assign_household",
+    "progress",
+    "leaderboard",
+    "daily_progress",
+    "search",
+    "rebuild_projection",
+    "set_identity",
+    "whoami",
+];
+
+/// Commands without arguments: `args` may be absent, `null` or `{}`.
+pub(crate) const UNIT_COMMANDS: &[&str] = &["daily_progress", "rebuild_projection", "whoami"];
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "cmd", content = "args", rename_all = "snake_case")]
+pub enum Command {
+    CreateWard(CreateWard),
+    Import(Import),
+    GenerateDemo(GenerateDemo),
+    ListStreets(ListStreets),
+    ListHouseholds(ListHouseholds),
+    HouseholdDetail(GetHousehold),
+    RecordVisit(RecordVisit),
+    BookRevisit(BookRevisit),
+    Correct(Correct),
+    AssignStreet(AssignStreet),
+    AssignHousehold(AssignHousehold),
+    Progress(ProgressBy),
+    Leaderboard(ProgressBy),
+    DailyProgress,
+    Search(Search),
+    RebuildProjection,
+    SetIdentity(SetIdentity),
+    Whoami,
+}
+
+impl Command {
+    /// The wire name, one of [`COMMANDS`].
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::CreateWard(_) => "create_ward",
+            Command::Import(_) => "import",
+            Command::GenerateDemo(_) => "generate_demo",
+            Command::ListStreets(_) => "list_streets",
+            Command::ListHouseholds(_) => "list_households",
+            Command::HouseholdDetail(_) => "household_detail",
+            Command::RecordVisit(_) => "record_visit",
+            Command::BookRevisit(_) => "book_revisit",
+            Command::Correct(_) => "correct",
+            Command::AssignStreet(_) => "assign_street",
+            Command::AssignHousehold(_) => "assign_household",
+            Command::Progress(_) => "progress",
+            Command::Leaderboard(_) => "leaderboard",
+            Command::DailyProgress => "daily_progress",
+            Command::Search(_) => "search",
+            Command::RebuildProjection => "rebuild_projection",
+            Command::SetIdentity(_) => "set_identity",
+            Command::Whoami => "whoami",
+        }
+    }
+}
+
+/// Creates the ward and its campaign in an empty replica.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateWard {
+    pub ward_name: String,
+    #[serde(default)]
+    pub district: String,
+    pub campaign: String,
+    #[serde(with = "date_serde")]
+    pub start: Date,
+    #[serde(with = "date_serde")]
+    pub end: Date,
+    #[serde(default)]
+    pub targets: Targets,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eligible_age: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_per_volunteer: Option<u32>,
+}
+
+/// Imports a household list (.csv or .xlsx). With row errors nothing is imported unless
+/// `accept_valid_rows`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Import {
+    pub path: PathBuf,
+    #[serde(default)]
+    pub accept_valid_rows: bool,
+}
+
+/// Loads a generated, realistic ward into an empty replica.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateDemo {
+    #[serde(default)]
+    pub seed: u64,
+    /// Homes to generate; 10,000 (a realistic ward) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub households: Option<usize>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListStreets {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<TeamId>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListHouseholds {
+    #[serde(default)]
+    pub filter: HouseholdFilter,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GetHousehold {
+    pub id: HouseholdId,
+}
+
+/// A time given either as unix seconds or as Vietnam local time "YYYY-MM-DD HH:MM".
+pub mod when {
+    use gocua_domain::Timestamp;
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Secs(i64),
+        Local(String),
+    }
+
+    fn parse<E: serde::de::Error>(raw: Raw) -> Result<Timestamp, E> {
+        match raw {
+            Raw::Secs(s) => Ok(Timestamp(s)),
+            Raw::Local(s) => Timestamp::parse_local(&s).map_err(|e| E::custom(e.to_string())),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        parse(Raw::deserialize(d)?)
+    }
+
+    pub fn deserialize_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+        match Option::<Raw>::deserialize(d)? {
+            Some(raw) => parse(raw).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A booked return, as the request gives it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevisitArgs {
+    #[serde(deserialize_with = "when::deserialize")]
+    pub at: Timestamp,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Records one visit. Ids, time, device, volunteer and team are filled in from the identity
+/// when absent; `volunteer` other than one's own is for leads and the office only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordVisit {
+    pub household: HouseholdId,
+    pub outcome: HouseholdOutcome,
+    #[serde(default)]
+    pub residents: Vec<ResidentAction>,
+    #[serde(default)]
+    pub household_blockers: Vec<Blocker>,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default, deserialize_with = "when::deserialize_opt", skip_serializing_if = "Option::is_none")]
+    pub at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revisit: Option<RevisitArgs>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volunteer: Option<VolunteerId>,
+    /// Lets a client that retries after a lost reply record the visit once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<VisitId>,
+}
+
+/// Books a return inside the area's visiting window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookRevisit {
+    pub household: HouseholdId,
+    #[serde(deserialize_with = "when::deserialize")]
+    pub at: Timestamp,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A lead's correction of one resident's funnel: the only way down.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Correct {
+    pub household: HouseholdId,
+    pub resident: ResidentId,
+    pub set: Funnel,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignStreet {
+    pub street: StreetId,
+    pub team: TeamId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volunteer: Option<VolunteerId>,
+}
+
+/// Gives one household to a team (and volunteer), or with no team hands it back to whoever
+/// has its street.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignHousehold {
+    pub household: HouseholdId,
+    #[serde(default)]
+    pub team: Option<TeamId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volunteer: Option<VolunteerId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressBy {
+    #[serde(default = "ward_dimension")]
+    pub by: Dimension,
+}
+
+fn ward_dimension() -> Dimension {
+    Dimension::Ward
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Search {
+    pub query: String,
+    #[serde(default = "default_limit")]
+    pub limit: usize,
+}
+
+fn default_limit() -> usize {
+    20
+}
+
+/// Who uses this replica. The hub decides what a device may sync; this decides what the local
+/// app offers and stamps on visits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetIdentity {
+    pub role: Role,
+    #[serde(default)]
+    pub volunteer: Option<VolunteerId>,
+    /// Defaults to the volunteer's team in the plan.
+    #[serde(default)]
+    pub team: Option<TeamId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceId>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses.
+
+/// What a command returns. Serialised without a tag: each command has one response shape.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Response {
+    Ward(WardCreated),
+    Import(ImportReport),
+    Demo(DemoReport),
+    Streets(Vec<StreetRow>),
+    Households(Vec<HouseholdRow>),
+    Household(Box<HouseholdDetail>),
+    Visit(Box<Visit>),
+    Correction(Correction),
+    Assigned(Assigned),
+    /// Progress and leaderboard tables.
+    Progress(Vec<ProgressRow>),
+    Daily(Vec<DayRow>),
+    Search(Vec<ResidentHit>),
+    Rebuilt(Rebuilt),
+    Identity(WhoAmI),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WardCreated {
+    pub ward: gocua_domain::Ward,
+    pub campaign: gocua_domain::Campaign,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ImportReport {
+    /// Data rows read.
+    pub rows: usize,
+    /// Households and residents in the valid rows.
+    pub households: usize,
+    pub residents: usize,
+    /// Groups and streets the plan did not have before.
+    pub new_groups: usize,
+    pub new_streets: usize,
+    /// What the store did with the households (all zero when nothing was imported).
+    pub summary: UpsertSummary,
+    pub errors: Vec<RowError>,
+    /// False when row errors stopped the import.
+    pub imported: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DemoReport {
+    pub ward: String,
+    pub households: usize,
+    pub residents: usize,
+    pub visits: usize,
+    pub teams: usize,
+    pub volunteers: usize,
+    /// The identity the demo set (a team lead), when the replica had none.
+    pub identity: Option<Identity>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Assigned {
+    /// "street" or "household".
+    pub kind: &'static str,
+    pub id: String,
+    /// `None`: the household went back to its street's team.
+    pub team: Option<TeamId>,
+    pub volunteer: Option<VolunteerId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Rebuilt {
+    pub documents: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WhoAmI {
+    pub identity: Identity,
+    pub volunteer_name: Option<String>,
+    pub team_name: Option<String>,
+    pub ward: Option<String>,
+    pub campaign: Option<String>,
+}

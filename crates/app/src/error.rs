@@ -1,0 +1,168 @@
+//! Errors of the command table, and `CommandError`, the form every transport shows the user:
+//! a stable code plus a message in the user's language.
+
+use gocua_domain::Lang;
+use serde::{Deserialize, Serialize};
+
+use crate::import::ImportError;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What the user tried that their role does not allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    /// Assigning streets or households to teams.
+    Assign,
+    /// Correcting a resident's funnel downwards.
+    Correct,
+    /// Creating the ward, importing lists: anything else in the ward plan.
+    WritePlan,
+    /// Recording a visit in another volunteer's name (entering paper forms at the office).
+    ActForOthers,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] gocua_store::Error),
+    #[error(transparent)]
+    Domain(#[from] gocua_domain::Error),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error("forbidden: {0:?} needs a team lead or the ward office")]
+    Forbidden(Permission),
+    #[error("no volunteer is set for this device: set the identity first")]
+    NoIdentity,
+    #[error("no such {kind}: {id}")]
+    NotFound { kind: &'static str, id: String },
+    #[error("unknown command {0:?}")]
+    UnknownCommand(String),
+    #[error("bad arguments for {command}: {detail}")]
+    BadArgs { command: String, detail: String },
+    #[error("the ward has no campaign yet: create the ward first")]
+    NoCampaign,
+}
+
+impl Error {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Store(e) => e.code(),
+            Error::Domain(e) => e.code(),
+            Error::Import(e) => e.code(),
+            Error::Forbidden(_) => "forbidden",
+            Error::NoIdentity => "no_identity",
+            Error::NotFound { .. } => "not_found",
+            Error::UnknownCommand(_) => "unknown_command",
+            Error::BadArgs { .. } => "bad_args",
+            Error::NoCampaign => "no_campaign",
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            Error::Store(e) => e.message(lang),
+            Error::Domain(e) => e.message(lang),
+            Error::Import(e) => e.message(lang),
+            Error::Forbidden(p) => match p {
+                Permission::Assign => lang.pick(
+                    "Chỉ tổ trưởng hoặc văn phòng phường được phân công lại",
+                    "Only team leads and the ward office can reassign work",
+                ),
+                Permission::Correct => lang.pick(
+                    "Chỉ tổ trưởng hoặc văn phòng phường được điều chỉnh kết quả của người dân",
+                    "Only team leads and the ward office can correct a resident's progress",
+                ),
+                Permission::WritePlan => lang.pick(
+                    "Chỉ tổ trưởng hoặc văn phòng phường được thay đổi kế hoạch của phường",
+                    "Only team leads and the ward office can change the ward plan",
+                ),
+                Permission::ActForOthers => lang.pick(
+                    "Chỉ tổ trưởng hoặc văn phòng phường được ghi lượt thăm thay người khác",
+                    "Only team leads and the ward office can record visits for someone else",
+                ),
+            }
+            .to_string(),
+            Error::NoIdentity => lang
+                .pick(
+                    "Thiết bị này chưa chọn người dùng: hãy đặt mã tình nguyện viên trước",
+                    "No volunteer is set for this device: set the identity first",
+                )
+                .to_string(),
+            Error::NotFound { kind, id } => match lang {
+                Lang::Vi => format!("Không tìm thấy {} \"{id}\"", kind_vi(kind)),
+                Lang::En => format!("No such {kind}: \"{id}\""),
+            },
+            Error::UnknownCommand(name) => match lang {
+                Lang::Vi => format!("Không có lệnh \"{name}\""),
+                Lang::En => format!("Unknown command \"{name}\""),
+            },
+            Error::BadArgs { command, detail } => match lang {
+                Lang::Vi => format!("Tham số của lệnh {command} không hợp lệ: {detail}"),
+                Lang::En => format!("Bad arguments for {command}: {detail}"),
+            },
+            Error::NoCampaign => lang
+                .pick(
+                    "Phường chưa có chiến dịch: hãy tạo phường trước",
+                    "The ward has no campaign yet: create the ward first",
+                )
+                .to_string(),
+        }
+    }
+
+    /// The form shown to users and sent over the wire.
+    pub fn to_command_error(&self, lang: Lang) -> CommandError {
+        CommandError { code: self.code().to_string(), message: self.message(lang) }
+    }
+}
+
+fn kind_vi(kind: &str) -> &str {
+    match kind {
+        "household" => "hộ",
+        "resident" => "nhân khẩu",
+        "street" => "đường/ngõ",
+        "team" => "tổ công tác",
+        "volunteer" => "tình nguyện viên",
+        "group" => "tổ dân phố",
+        other => other,
+    }
+}
+
+/// An error as every transport shows it: a stable code for programs and a message in the
+/// user's language for people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct CommandError {
+    pub code: String,
+    pub message: String,
+}
+
+impl CommandError {
+    pub fn new(code: &str, message: impl Into<String>) -> CommandError {
+        CommandError { code: code.to_string(), message: message.into() }
+    }
+}
+
+// Without a language at hand, Vietnamese: the product's first language.
+impl From<Error> for CommandError {
+    fn from(e: Error) -> Self {
+        e.to_command_error(Lang::Vi)
+    }
+}
+
+impl From<gocua_store::Error> for CommandError {
+    fn from(e: gocua_store::Error) -> Self {
+        Error::from(e).into()
+    }
+}
+
+impl From<gocua_domain::Error> for CommandError {
+    fn from(e: gocua_domain::Error) -> Self {
+        Error::from(e).into()
+    }
+}
+
+impl From<ImportError> for CommandError {
+    fn from(e: ImportError) -> Self {
+        Error::from(e).into()
+    }
+}

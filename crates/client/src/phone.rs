@@ -1,0 +1,286 @@
+//! Pairing and syncing a phone replica with its hub over pinned HTTPS.
+
+use std::time::{Duration, Instant};
+
+use gocua_store::Store;
+use gocua_sync::api::{self, ErrorBody, PairRequest, PairResponse};
+use gocua_sync::pairing::{PairingPayload, fingerprint_hex};
+use gocua_sync::protocol::Refusal;
+use gocua_sync::wire::{self, SyncResponse};
+use gocua_sync::PhoneSession;
+
+use crate::{ClientError, tls};
+
+/// The hub's name in this replica's sync records.
+pub const HUB_PEER: &str = "hub";
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What pairing stored.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PairInfo {
+    pub hub_urls: Vec<String>,
+    pub fingerprint: String,
+    pub device_id: String,
+    pub role: String,
+    pub team: Option<String>,
+    pub ward: String,
+}
+
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct SyncReport {
+    pub rounds: u32,
+    pub bytes_up: u64,
+    pub bytes_down: u64,
+    pub pushed: u32,
+    pub accepted: u32,
+    pub pulled: u32,
+    pub new_docs: u32,
+    pub dropped: u32,
+    pub kept_despite_drop: u32,
+    #[serde(skip)]
+    pub refused: Vec<Refusal>,
+    pub refused_count: u32,
+    /// Automerge sync-protocol messages received: non-zero only when the fast path fell back.
+    pub protocol_msgs: u32,
+    pub elapsed_ms: u64,
+}
+
+/// Progress of a running sync, for a progress bar.
+#[derive(Clone, Copy, Debug)]
+pub struct SyncProgress {
+    pub round: u32,
+    pub docs_received: u64,
+    pub docs_remaining: u64,
+    pub bytes_down: u64,
+}
+
+fn meta(store: &Store, key: &str) -> Result<String, ClientError> {
+    store.meta_get(key)?.ok_or(ClientError::NotPaired)
+}
+
+/// The hub this replica is paired with, if any.
+pub fn paired_hub(store: &Store) -> Result<Option<PairInfo>, ClientError> {
+    if store.meta_get("device.id")?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(PairInfo {
+        hub_urls: serde_json::from_str(&meta(store, "hub.urls")?).unwrap_or_default(),
+        fingerprint: meta(store, "hub.fp")?,
+        device_id: meta(store, "device.id")?,
+        role: meta(store, "device.role")?,
+        team: store.meta_get("device.team")?,
+        ward: store.meta_get("hub.ward")?.unwrap_or_default(),
+    }))
+}
+
+fn map_reqwest(e: reqwest::Error, url: &str) -> ClientError {
+    if let Some(m) = tls::pin_mismatch(&e) {
+        return ClientError::PinMismatch { expected: fingerprint_hex(&m.expected), actual: fingerprint_hex(&m.actual) };
+    }
+    ClientError::Unreachable(format!("{url}: {e}"))
+}
+
+async fn hub_error(resp: reqwest::Response) -> ClientError {
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.unwrap_or_default();
+    match serde_json::from_slice::<ErrorBody>(&bytes) {
+        Ok(b) => ClientError::Hub { status, code: b.code, message_vi: b.message_vi, message_en: b.message_en },
+        Err(_) => ClientError::Hub {
+            status,
+            code: format!("http_{status}"),
+            message_vi: format!("Máy chủ phường trả lời lỗi {status}"),
+            message_en: format!("The hub answered HTTP {status}"),
+        },
+    }
+}
+
+/// Pairs this replica with the hub in a QR payload: pins its certificate, trades the one-time
+/// code for a device credential, and remembers both. Nothing is stored unless pairing succeeds.
+pub async fn pair(store: &mut Store, payload: &str, device_name: &str, now: i64) -> Result<PairInfo, ClientError> {
+    let p = PairingPayload::parse(payload).map_err(ClientError::Payload)?;
+    if p.is_expired(now) {
+        return Err(ClientError::CodeExpired);
+    }
+    let client = tls::pinned_client(p.cert_sha256, TIMEOUT).map_err(|e| ClientError::Tls(e.to_string()))?;
+    let body = serde_json::to_vec(&PairRequest { code: p.join_code.clone(), device_name: device_name.to_string() })
+        .unwrap_or_default();
+    let mut last_err = ClientError::Unreachable(p.hub_urls.join(", "));
+    for url in &p.hub_urls {
+        let resp = client
+            .post(format!("{}{}", url.trim_end_matches('/'), api::PATH_PAIR))
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await;
+        let resp = match resp {
+            Ok(r) => r,
+            Err(e) => {
+                last_err = map_reqwest(e, url);
+                if matches!(last_err, ClientError::PinMismatch { .. }) {
+                    return Err(last_err);
+                }
+                continue;
+            }
+        };
+        if !resp.status().is_success() {
+            return Err(hub_error(resp).await);
+        }
+        let bytes = resp.bytes().await.map_err(|e| map_reqwest(e, url))?;
+        let pr: PairResponse = serde_json::from_slice(&bytes).map_err(|e| ClientError::Hub {
+            status: 200,
+            code: "bad_response".into(),
+            message_vi: "Máy chủ phường trả lời sai định dạng".into(),
+            message_en: format!("Malformed answer from the hub: {e}"),
+        })?;
+        // The working address goes first next time.
+        let mut urls = vec![url.clone()];
+        urls.extend(p.hub_urls.iter().filter(|u| *u != url).cloned());
+        for (k, v) in [
+            ("hub.urls", serde_json::to_string(&urls).unwrap_or_default()),
+            ("hub.fp", hex::encode(p.cert_sha256)),
+            ("hub.ward", pr.ward.clone()),
+            ("device.id", pr.device_id.clone()),
+            ("device.token", pr.token.clone()),
+            ("device.role", pr.role.clone()),
+            ("identity.role", pr.role.clone()),
+            ("sync.batch", "0".into()),
+        ] {
+            store.meta_set(k, &v)?;
+        }
+        match &pr.team {
+            Some(t) => {
+                store.meta_set("device.team", t)?;
+                store.meta_set("identity.team", t)?;
+            }
+            None => {
+                store.meta_delete("device.team")?;
+            }
+        }
+        // A new pairing starts from what this replica really holds.
+        store.forget_peer(HUB_PEER, None)?;
+        return Ok(PairInfo {
+            hub_urls: urls,
+            fingerprint: fingerprint_hex(&p.cert_sha256),
+            device_id: pr.device_id,
+            role: pr.role,
+            team: pr.team,
+            ward: pr.ward,
+        });
+    }
+    Err(last_err)
+}
+
+/// Posts a frame to the first hub address that answers.
+async fn post_sync(
+    client: &reqwest::Client,
+    urls: &[String],
+    url_idx: &mut usize,
+    auth: &str,
+    frame: Vec<u8>,
+) -> Result<reqwest::Response, ClientError> {
+    loop {
+        let Some(url) = urls.get(*url_idx) else {
+            return Err(ClientError::Unreachable(urls.join(", ")));
+        };
+        let r = client
+            .post(format!("{}{}", url.trim_end_matches('/'), api::PATH_SYNC))
+            .header("authorization", auth)
+            .header("content-type", "application/octet-stream")
+            .body(frame.clone())
+            .send()
+            .await;
+        match r {
+            Ok(r) => return Ok(r),
+            Err(e) => {
+                let err = map_reqwest(e, url);
+                if matches!(err, ClientError::PinMismatch { .. }) || *url_idx + 1 >= urls.len() {
+                    return Err(err);
+                }
+                *url_idx += 1;
+            }
+        }
+    }
+}
+
+async fn last_batch(client: &reqwest::Client, url: &str, auth: &str) -> Result<u64, ClientError> {
+    let r = client
+        .get(format!("{}{}", url.trim_end_matches('/'), api::PATH_STATUS))
+        .header("authorization", auth)
+        .send()
+        .await
+        .map_err(|e| map_reqwest(e, url))?;
+    if !r.status().is_success() {
+        return Err(hub_error(r).await);
+    }
+    let bytes = r.bytes().await.map_err(|e| map_reqwest(e, url))?;
+    let status: api::StatusResponse = serde_json::from_slice(&bytes).map_err(|e| ClientError::Hub {
+        status: 200,
+        code: "bad_response".into(),
+        message_vi: "Máy chủ phường trả lời sai định dạng".into(),
+        message_en: format!("Malformed answer from the hub: {e}"),
+    })?;
+    Ok(status.last_batch)
+}
+
+/// Syncs with the paired hub until neither side has anything to send. Interrupted syncs lose
+/// nothing: every merge is committed as it arrives and the next sync continues from there.
+pub async fn sync(store: &mut Store, progress: &mut dyn FnMut(SyncProgress)) -> Result<SyncReport, ClientError> {
+    let started = Instant::now();
+    let urls: Vec<String> = serde_json::from_str(&meta(store, "hub.urls")?).unwrap_or_default();
+    let fp_hex = meta(store, "hub.fp")?;
+    let mut fp = [0u8; 32];
+    hex::decode_to_slice(&fp_hex, &mut fp).map_err(|_| ClientError::NotPaired)?;
+    let auth = format!("Bearer {}.{}", meta(store, "device.id")?, meta(store, "device.token")?);
+    let client = tls::pinned_client(fp, TIMEOUT).map_err(|e| ClientError::Tls(e.to_string()))?;
+
+    let mut session = PhoneSession::new(HUB_PEER);
+    let mut report = SyncReport::default();
+    let mut url_idx = 0usize;
+    let mut received = 0u64;
+    let mut caught_up = false;
+    loop {
+        let batch = meta(store, "sync.batch")?.parse::<u64>().unwrap_or(0) + 1;
+        let Some(mut req) = session.next_request(store, batch)? else { break };
+        let bytes = loop {
+            // The batch number is spent before sending, so a replay of this request is refused.
+            store.meta_set("sync.batch", &req.batch.to_string())?;
+            let frame = wire::encode(&req)?;
+            report.bytes_up += frame.len() as u64;
+            let resp = post_sync(&client, &urls, &mut url_idx, &auth, frame).await?;
+            if resp.status().is_success() {
+                let url = &urls[url_idx];
+                break resp.bytes().await.map_err(|e| map_reqwest(e, url))?;
+            }
+            let err = hub_error(resp).await;
+            if matches!(&err, ClientError::Hub { code, .. } if code == "replayed_batch") && !caught_up {
+                // Our counter is behind the hub's (a restored backup): continue after the hub's.
+                caught_up = true;
+                req.batch = last_batch(&client, &urls[url_idx], &auth).await? + 1;
+                continue;
+            }
+            return Err(err);
+        };
+        report.bytes_down += bytes.len() as u64;
+        let answer: SyncResponse = wire::decode(&bytes)?;
+        let round = session.apply(store, answer)?;
+        report.rounds += 1;
+        report.pushed += round.pushed;
+        report.accepted += round.accepted;
+        report.pulled += round.pulled;
+        report.new_docs += round.new_docs;
+        report.dropped += round.dropped;
+        report.kept_despite_drop += round.kept_despite_drop;
+        report.refused_count += round.refused.len() as u32;
+        report.protocol_msgs += round.protocol_msgs;
+        report.refused.extend(round.refused);
+        received += u64::from(round.new_docs + round.pulled);
+        progress(SyncProgress {
+            round: report.rounds,
+            docs_received: received,
+            docs_remaining: round.remaining_docs,
+            bytes_down: report.bytes_down,
+        });
+    }
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}

@@ -1,0 +1,189 @@
+//! Hub-only tables, outside the CRDT: paired devices, one-time join codes, and what each
+//! device may access. Only the ward-office hub uses these.
+
+use std::collections::BTreeSet;
+
+use gocua_domain::{Role, TeamId};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::{Result, Store};
+
+fn sha(s: &str) -> Vec<u8> {
+    Sha256::digest(s.as_bytes()).to_vec()
+}
+
+/// A paired device as the hub knows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Device {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub team: Option<TeamId>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    pub last_sync: Option<i64>,
+    pub last_batch: u64,
+}
+
+/// Why a join code could not be redeemed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RedeemError {
+    Unknown,
+    Expired,
+    Used,
+}
+
+fn row_to_device(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
+    let role: String = r.get(2)?;
+    let team: Option<String> = r.get(3)?;
+    Ok(Device {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        role: Role::parse(&role).unwrap_or(Role::Volunteer),
+        team: team.and_then(|t| TeamId::parse(&t).ok()),
+        created_at: r.get(4)?,
+        revoked_at: r.get(5)?,
+        last_sync: r.get(6)?,
+        last_batch: r.get::<_, i64>(7)? as u64,
+    })
+}
+
+const DEVICE_COLS: &str = "id, name, role, team, created_at, revoked_at, last_sync, last_batch";
+
+impl Store {
+    /// Stores a one-time join code (only its hash) for a role and team.
+    pub fn hub_add_join_code(
+        &self,
+        code: &str,
+        role: Role,
+        team: Option<&TeamId>,
+        label: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO hub_join_codes (code_hash, role, team, label, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![sha(code), role.as_str(), team.map(|t| t.as_str()), label, expires_at],
+        )?;
+        Ok(())
+    }
+
+    /// Trades a join code for a new device, atomically: a code works once.
+    pub fn hub_redeem_join_code(
+        &self,
+        code: &str,
+        device_id: &str,
+        device_name: &str,
+        token: &str,
+        now: i64,
+    ) -> Result<std::result::Result<Device, RedeemError>> {
+        let tx = self.conn.unchecked_transaction()?;
+        let row: Option<(String, Option<String>, i64, Option<i64>)> = tx
+            .query_row(
+                "SELECT role, team, expires_at, used_at FROM hub_join_codes WHERE code_hash = ?1",
+                [sha(code)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((role, team, expires_at, used_at)) = row else { return Ok(Err(RedeemError::Unknown)) };
+        if used_at.is_some() {
+            return Ok(Err(RedeemError::Used));
+        }
+        if expires_at <= now {
+            return Ok(Err(RedeemError::Expired));
+        }
+        tx.execute(
+            "UPDATE hub_join_codes SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
+            params![sha(code), now, device_id],
+        )?;
+        tx.execute(
+            "INSERT INTO hub_devices (id, name, role, team, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![device_id, device_name, role, team, sha(token), now],
+        )?;
+        let dev = tx.query_row(&format!("SELECT {DEVICE_COLS} FROM hub_devices WHERE id = ?1"), [device_id], row_to_device)?;
+        tx.commit()?;
+        Ok(Ok(dev))
+    }
+
+    /// The device a bearer token belongs to, if the token is right (revoked devices included:
+    /// the caller decides what to say).
+    pub fn hub_device_by_token(&self, device_id: &str, token: &str) -> Result<Option<Device>> {
+        let row: Option<(Device, Vec<u8>)> = self
+            .conn
+            .prepare_cached(&format!("SELECT {DEVICE_COLS}, token_hash FROM hub_devices WHERE id = ?1"))?
+            .query_row([device_id], |r| Ok((row_to_device(r)?, r.get(8)?)))
+            .optional()?;
+        Ok(match row {
+            // Compare hashes of equal length; the token itself is never stored.
+            Some((dev, hash)) if constant_eq(&hash, &sha(token)) => Some(dev),
+            _ => None,
+        })
+    }
+
+    pub fn hub_devices(&self) -> Result<Vec<Device>> {
+        let mut stmt = self.conn.prepare(&format!("SELECT {DEVICE_COLS} FROM hub_devices ORDER BY created_at, id"))?;
+        let rows = stmt.query_map([], row_to_device)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Cuts a device off at once; its records are forgotten so nothing is sent to it again.
+    pub fn hub_revoke_device(&self, device_id: &str, now: i64) -> Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE hub_devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![device_id, now],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Accepts a batch number only if it is newer than every batch seen from the device.
+    pub fn hub_accept_batch(&self, device_id: &str, batch: u64, now: i64) -> Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE hub_devices SET last_batch = ?2, last_sync = ?3 WHERE id = ?1 AND last_batch < ?2",
+            params![device_id, batch as i64, now],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Household documents assigned to a team: by street, unless the household itself is
+    /// assigned elsewhere; plus households assigned to the team one by one.
+    pub fn hub_households_of_team(&self, team: &TeamId) -> Result<BTreeSet<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT h.id FROM p_households h
+             LEFT JOIN p_household_assign ha ON ha.household_id = h.id
+             LEFT JOIN p_street_assign sa ON sa.street_id = h.street_id
+             WHERE COALESCE(ha.team, sa.team) = ?1",
+        )?;
+        let rows = stmt.query_map([team.as_str()], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every household document (for the office and ward-level leads).
+    pub fn hub_all_households(&self) -> Result<BTreeSet<String>> {
+        let mut stmt = self.conn.prepare_cached("SELECT id FROM docs WHERE kind = 'household'")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn hub_team_exists(&self, team: &TeamId) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row("SELECT 1 FROM p_teams WHERE id = ?1", [team.as_str()], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+}
+
+fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+
+impl Store {
+    /// Every visit id in the projection (for audits and tests: nothing recorded is ever lost).
+    pub fn visit_ids(&self) -> Result<BTreeSet<String>> {
+        let mut stmt = self.conn.prepare("SELECT id FROM p_visits")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,587 @@
+//! The sync protocol, as pure logic over a [`Replica`]: the hub's answer to one round and the
+//! phone's session across rounds. Moving bytes is the caller's job (HTTPS in the hub and client).
+//!
+//! Fast path: both sides remember, per document, the heads the other side is known to hold.
+//! The phone pushes only changes since those heads and the hub pulls the same way, so a round
+//! costs what changed, not what exists. A digest of those records proves both sides agree; on a
+//! mismatch the phone sends its full list once. Documents a device does not hold yet arrive as
+//! saved bytes in compressed pages. Whatever the fast path cannot settle (a dependency is
+//! missing) falls back to Automerge's own sync protocol with persisted per-(peer, document)
+//! state, round after round until neither side has a message.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::{ChangeHash, sync::Message};
+use sha2::{Digest, Sha256};
+
+use crate::wire::{Claim, DocDelta, DocMsg, DocResult, Hash, HeldDoc, SavedDoc, SyncRequest, SyncResponse};
+
+/// The plan document's id (mirrors the store's).
+pub const PLAN_DOC: &str = "plan";
+
+/// An error from the replica, already in the user's two languages.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message_en}")]
+pub struct ReplicaError {
+    pub code: String,
+    pub message_vi: String,
+    pub message_en: String,
+}
+
+/// The result of merging bytes into one document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merged {
+    pub heads: Vec<ChangeHash>,
+    /// Non-empty when some changes wait for dependencies this replica lacks.
+    pub missing_deps: Vec<ChangeHash>,
+}
+
+/// What the protocol needs from a replica. Implemented by the store.
+pub trait Replica {
+    /// Every document held, with its heads.
+    fn held(&self) -> Result<Vec<(String, Vec<ChangeHash>)>, ReplicaError>;
+    fn heads(&self, doc: &str) -> Result<Option<Vec<ChangeHash>>, ReplicaError>;
+    /// Raw change bytes not covered by `since` (unknown hashes in `since` are ignored).
+    fn changes_since(&mut self, doc: &str, since: &[ChangeHash]) -> Result<Vec<u8>, ReplicaError>;
+    fn saved(&self, doc: &str) -> Result<Option<Vec<u8>>, ReplicaError>;
+    /// Merges several documents' bytes in one transaction: all or nothing.
+    fn merge(&mut self, items: &[(String, Vec<u8>)]) -> Result<Vec<Merged>, ReplicaError>;
+    fn drop_docs(&mut self, docs: &[String]) -> Result<(), ReplicaError>;
+    /// Heads `peer` is known to hold, per document.
+    fn peer_records(&self, peer: &str) -> Result<Vec<(String, Vec<ChangeHash>)>, ReplicaError>;
+    fn set_peer_records(&mut self, peer: &str, entries: &[(String, Vec<ChangeHash>)]) -> Result<(), ReplicaError>;
+    fn forget_peer_records(&mut self, peer: &str, docs: Option<&[String]>) -> Result<(), ReplicaError>;
+    /// One step of Automerge's sync protocol with persisted state: receive `incoming` (if any),
+    /// then generate the next message (if any).
+    fn protocol_step(
+        &mut self,
+        peer: &str,
+        doc: &str,
+        incoming: Option<Message>,
+    ) -> Result<Option<Message>, ReplicaError>;
+}
+
+fn to_wire(h: &[ChangeHash]) -> Vec<Hash> {
+    let mut v: Vec<Hash> = h.iter().map(|c| c.0).collect();
+    v.sort();
+    v
+}
+
+fn from_wire(h: &[Hash]) -> Vec<ChangeHash> {
+    h.iter().map(|b| ChangeHash(*b)).collect()
+}
+
+fn same(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
+    to_wire(a) == to_wire(b)
+}
+
+/// SHA-256 over sorted (document, sorted heads) records.
+pub fn records_digest<'a>(records: impl IntoIterator<Item = (&'a str, &'a [ChangeHash])>) -> Hash {
+    let mut sorted: Vec<(&str, Vec<Hash>)> = records.into_iter().map(|(d, h)| (d, to_wire(h))).collect();
+    sorted.sort();
+    let mut hasher = Sha256::new();
+    for (d, hs) in sorted {
+        hasher.update((d.len() as u32).to_le_bytes());
+        hasher.update(d.as_bytes());
+        hasher.update((hs.len() as u32).to_le_bytes());
+        for h in hs {
+            hasher.update(h);
+        }
+    }
+    hasher.finalize().into()
+}
+
+fn refused(doc: &str, code: &str, vi: &str, en: &str) -> DocResult {
+    DocResult::Refused { doc: doc.to_string(), code: code.to_string(), message_vi: vi.to_string(), message_en: en.to_string() }
+}
+
+fn is_household_id(doc: &str) -> bool {
+    gocua_domain::HouseholdId::parse(doc).is_ok() && doc != PLAN_DOC
+}
+
+/// What a device may do, decided by the hub outside the CRDT.
+#[derive(Clone, Debug, Default)]
+pub struct Access {
+    /// The device's id: the peer name under which records and protocol state are kept.
+    pub peer: String,
+    pub can_write_plan: bool,
+    /// Household documents assigned to the device's team (or all of them for the office).
+    pub allowed: BTreeSet<String>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct HubLimits {
+    /// Saved-document bytes per response page (before compression).
+    pub page_bytes: usize,
+}
+
+impl Default for HubLimits {
+    fn default() -> Self {
+        HubLimits { page_bytes: 4 << 20 }
+    }
+}
+
+/// Counts for logs and benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RoundStats {
+    pub pushed: u32,
+    pub accepted: u32,
+    pub refused: u32,
+    pub pulled: u32,
+    pub new_docs: u32,
+    pub dropped: u32,
+    pub protocol_msgs: u32,
+}
+
+/// The hub's answer to one round. Authentication and replay checks happen before this.
+pub fn hub_round<R: Replica>(
+    r: &mut R,
+    access: &Access,
+    req: SyncRequest,
+    limits: HubLimits,
+) -> Result<(SyncResponse, RoundStats), ReplicaError> {
+    let peer = access.peer.as_str();
+    let mut stats = RoundStats::default();
+    let mut resp = SyncResponse { batch: req.batch, ..Default::default() };
+    let mut records: BTreeMap<String, Vec<ChangeHash>> = r.peer_records(peer)?.into_iter().collect();
+
+    // 1. The claim: do we agree on what the device holds?
+    let mut trusted = true;
+    match &req.claim {
+        Claim::Digest(d) => {
+            if *d != records_digest(records.iter().map(|(k, v)| (k.as_str(), v.as_slice()))) {
+                trusted = false;
+                resp.need_manifest = true;
+            }
+        }
+        Claim::Full(list) => {
+            let mut fresh = BTreeMap::new();
+            for HeldDoc { doc, heads } in list {
+                if r.heads(doc)?.is_some() {
+                    fresh.insert(doc.clone(), from_wire(heads));
+                }
+            }
+            r.forget_peer_records(peer, None)?;
+            records = fresh;
+        }
+    }
+    let held_before: BTreeSet<String> = records.keys().cloned().collect();
+
+    // 2. Pushes: merge what the device may write; refuse the rest, saying why.
+    let mut to_protocol: Vec<String> = Vec::new();
+    for delta in req.push {
+        stats.pushed += 1;
+        let doc = delta.doc.as_str();
+        let verdict = if doc == PLAN_DOC {
+            if access.can_write_plan || delta.changes.is_empty() {
+                None
+            } else {
+                Some(refused(
+                    doc,
+                    "forbidden_plan_write",
+                    "Chỉ tổ trưởng hoặc văn phòng phường được sửa kế hoạch phường",
+                    "Only team leads and the ward office may change the ward plan",
+                ))
+            }
+        } else if !is_household_id(doc) {
+            Some(refused(doc, "bad_document_id", "Mã tài liệu không hợp lệ", "Invalid document id"))
+        } else if !access.allowed.contains(doc) && !held_before.contains(doc) {
+            Some(refused(
+                doc,
+                "forbidden_household",
+                "Hộ này không được giao cho tổ của thiết bị",
+                "This household is not assigned to the device's team",
+            ))
+        } else {
+            None
+        };
+        if let Some(v) = verdict {
+            stats.refused += 1;
+            resp.results.push(v);
+            continue;
+        }
+        if r.heads(doc)?.is_none() {
+            stats.refused += 1;
+            resp.results.push(refused(
+                doc,
+                "unknown_document",
+                "Máy chủ phường không có tài liệu này",
+                "The hub has no such document",
+            ));
+            continue;
+        }
+        match r.merge(&[(delta.doc.clone(), delta.changes)]) {
+            Err(e) => {
+                stats.refused += 1;
+                resp.results.push(DocResult::Refused {
+                    doc: delta.doc.clone(),
+                    code: "corrupt_changes".into(),
+                    message_vi: format!("Dữ liệu thay đổi bị hỏng: {}", e.message_vi),
+                    message_en: format!("Corrupt changes: {}", e.message_en),
+                });
+            }
+            Ok(m) => {
+                let m = m.into_iter().next().unwrap_or(Merged { heads: vec![], missing_deps: vec![] });
+                if m.missing_deps.is_empty() {
+                    stats.accepted += 1;
+                    records.insert(delta.doc.clone(), from_wire(&delta.heads));
+                    resp.results.push(DocResult::Accepted { doc: delta.doc.clone(), heads: to_wire(&m.heads) });
+                } else {
+                    resp.results.push(DocResult::NeedProtocol { doc: delta.doc.clone() });
+                    to_protocol.push(delta.doc.clone());
+                }
+            }
+        }
+    }
+
+    // 3. Protocol messages, for documents the fast path could not settle.
+    for DocMsg { doc, msg } in req.protocol {
+        let readable = doc == PLAN_DOC || access.allowed.contains(&doc) || held_before.contains(&doc);
+        if !readable || !(doc == PLAN_DOC || is_household_id(&doc)) {
+            stats.refused += 1;
+            resp.results.push(refused(
+                &doc,
+                "forbidden_household",
+                "Hộ này không được giao cho tổ của thiết bị",
+                "This household is not assigned to the device's team",
+            ));
+            continue;
+        }
+        let message = match Message::decode(&msg) {
+            Ok(m) => m,
+            Err(e) => {
+                stats.refused += 1;
+                resp.results.push(DocResult::Refused {
+                    doc: doc.clone(),
+                    code: "corrupt_sync_message".into(),
+                    message_vi: "Thông điệp đồng bộ bị hỏng".into(),
+                    message_en: format!("Corrupt sync message: {e}"),
+                });
+                continue;
+            }
+        };
+        if doc == PLAN_DOC && !access.can_write_plan && !message.changes.is_empty() {
+            stats.refused += 1;
+            resp.results.push(refused(
+                &doc,
+                "forbidden_plan_write",
+                "Chỉ tổ trưởng hoặc văn phòng phường được sửa kế hoạch phường",
+                "Only team leads and the ward office may change the ward plan",
+            ));
+            continue;
+        }
+        if r.heads(&doc)?.is_none() && !message.changes.is_empty() && doc != PLAN_DOC {
+            stats.refused += 1;
+            resp.results.push(refused(&doc, "unknown_document", "Máy chủ phường không có tài liệu này", "The hub has no such document"));
+            continue;
+        }
+        match r.protocol_step(peer, &doc, Some(message)) {
+            Ok(Some(reply)) => {
+                stats.protocol_msgs += 1;
+                resp.protocol.push(DocMsg { doc, msg: reply.encode() });
+            }
+            Ok(None) => {}
+            Err(e) => {
+                stats.refused += 1;
+                resp.results.push(DocResult::Refused {
+                    doc: doc.clone(),
+                    code: "corrupt_sync_message".into(),
+                    message_vi: format!("Thông điệp đồng bộ bị hỏng: {}", e.message_vi),
+                    message_en: format!("Corrupt sync message: {}", e.message_en),
+                });
+            }
+        }
+    }
+    for doc in to_protocol {
+        if let Some(m) = r.protocol_step(peer, &doc, None)? {
+            stats.protocol_msgs += 1;
+            resp.protocol.push(DocMsg { doc, msg: m.encode() });
+        }
+    }
+
+    if !trusted {
+        // Records are unreliable until the device sends its full list: send nothing else.
+        let accepted: Vec<(String, Vec<ChangeHash>)> = resp
+            .results
+            .iter()
+            .filter_map(|x| match x {
+                DocResult::Accepted { doc, .. } => records.get(doc).map(|h| (doc.clone(), h.clone())),
+                _ => None,
+            })
+            .collect();
+        r.set_peer_records(peer, &accepted)?;
+        return Ok((resp, stats));
+    }
+
+    // 4. Drops: documents the device holds that are no longer its team's.
+    let mut dropped = Vec::new();
+    for doc in records.keys() {
+        if is_household_id(doc) && !access.allowed.contains(doc) {
+            dropped.push(doc.clone());
+        }
+    }
+    for d in &dropped {
+        records.remove(d);
+    }
+    stats.dropped = dropped.len() as u32;
+    if !dropped.is_empty() {
+        r.forget_peer_records(peer, Some(&dropped))?;
+    }
+    resp.drop = dropped;
+
+    // 5. Pulls and new documents, for everything the device may read.
+    let mut page = 0usize;
+    let mut remaining = 0u64;
+    let mut updates: Vec<(String, Vec<ChangeHash>)> = Vec::new();
+    for (doc, hub_heads) in r.held()? {
+        if doc != PLAN_DOC && !access.allowed.contains(&doc) {
+            continue;
+        }
+        match records.get(&doc) {
+            Some(known) if same(known, &hub_heads) => {}
+            Some(known) => {
+                let changes = r.changes_since(&doc, known)?;
+                stats.pulled += 1;
+                resp.pull.push(DocDelta { doc: doc.clone(), base: to_wire(known), heads: to_wire(&hub_heads), changes });
+                updates.push((doc, hub_heads));
+            }
+            None => {
+                if page >= limits.page_bytes {
+                    remaining += 1;
+                    continue;
+                }
+                if let Some(bytes) = r.saved(&doc)? {
+                    page += bytes.len();
+                    stats.new_docs += 1;
+                    resp.new_docs.push(SavedDoc { doc: doc.clone(), heads: to_wire(&hub_heads), bytes });
+                    updates.push((doc, hub_heads));
+                }
+            }
+        }
+    }
+    // Pushed documents the hub had nothing more for: record what the device said it has.
+    for x in &resp.results {
+        if let DocResult::Accepted { doc, .. } = x {
+            if !updates.iter().any(|(d, _)| d == doc) {
+                if let Some(h) = records.get(doc) {
+                    updates.push((doc.clone(), h.clone()));
+                }
+            }
+        }
+    }
+    r.set_peer_records(peer, &updates)?;
+    resp.more = remaining > 0;
+    resp.remaining_docs = remaining;
+    Ok((resp, stats))
+}
+
+/// A refusal reported to the phone's user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub doc: String,
+    pub code: String,
+    pub message_vi: String,
+    pub message_en: String,
+}
+
+/// What one round did on the phone.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PhoneRound {
+    pub pushed: u32,
+    pub accepted: u32,
+    pub pulled: u32,
+    pub new_docs: u32,
+    pub dropped: u32,
+    pub kept_despite_drop: u32,
+    pub refused: Vec<Refusal>,
+    pub remaining_docs: u64,
+    /// Automerge sync-protocol messages received (documents the fast path could not settle).
+    pub protocol_msgs: u32,
+}
+
+/// The phone's side of a sync, across rounds. Keeps only what a single sync needs; everything
+/// that must survive an interruption is in the replica.
+#[derive(Debug)]
+pub struct PhoneSession {
+    peer: String,
+    send_full_manifest: bool,
+    protocol_out: Vec<DocMsg>,
+    protocol_docs: BTreeSet<String>,
+    announce: BTreeSet<String>,
+    pushed_heads: BTreeMap<String, Vec<ChangeHash>>,
+    more: bool,
+    rounds: u32,
+}
+
+/// Rounds after which a sync gives up (and resumes next time).
+pub const MAX_ROUNDS: u32 = 64;
+
+impl PhoneSession {
+    /// `peer` names the hub in this replica's records.
+    pub fn new(peer: &str) -> Self {
+        PhoneSession {
+            peer: peer.to_string(),
+            send_full_manifest: false,
+            protocol_out: Vec::new(),
+            protocol_docs: BTreeSet::new(),
+            announce: BTreeSet::new(),
+            pushed_heads: BTreeMap::new(),
+            more: false,
+            rounds: 0,
+        }
+    }
+
+    /// The next request, or `None` when the sync is complete.
+    pub fn next_request<R: Replica>(&mut self, r: &mut R, batch: u64) -> Result<Option<SyncRequest>, ReplicaError> {
+        let held = r.held()?;
+        let records: BTreeMap<String, Vec<ChangeHash>> = r.peer_records(&self.peer)?.into_iter().collect();
+        let mut push = Vec::new();
+        self.pushed_heads.clear();
+        for (doc, heads) in &held {
+            if self.protocol_docs.contains(doc) {
+                continue;
+            }
+            let known = records.get(doc);
+            let announce = self.announce.contains(doc);
+            if known.is_some_and(|k| same(k, heads)) && !announce {
+                continue;
+            }
+            let base = known.cloned().unwrap_or_default();
+            let changes = if known.is_some_and(|k| same(k, heads)) { Vec::new() } else { r.changes_since(doc, &base)? };
+            self.pushed_heads.insert(doc.clone(), heads.clone());
+            push.push(DocDelta { doc: doc.clone(), base: to_wire(&base), heads: to_wire(heads), changes });
+        }
+        self.announce.clear();
+        let claim = if self.send_full_manifest {
+            Claim::Full(held.iter().map(|(d, h)| HeldDoc { doc: d.clone(), heads: to_wire(h) }).collect())
+        } else {
+            let held_ids: BTreeSet<&String> = held.iter().map(|(d, _)| d).collect();
+            Claim::Digest(records_digest(
+                records.iter().filter(|(d, _)| held_ids.contains(d)).map(|(d, h)| (d.as_str(), h.as_slice())),
+            ))
+        };
+        let req = SyncRequest { batch, claim, push, protocol: std::mem::take(&mut self.protocol_out) };
+        if self.rounds > 0 && req.is_idle() && !self.more {
+            return Ok(None);
+        }
+        if self.rounds >= MAX_ROUNDS {
+            return Ok(None);
+        }
+        self.rounds += 1;
+        self.send_full_manifest = false;
+        Ok(Some(req))
+    }
+
+    /// Applies the hub's answer. All merged documents of one response commit together.
+    pub fn apply<R: Replica>(&mut self, r: &mut R, resp: SyncResponse) -> Result<PhoneRound, ReplicaError> {
+        let mut out = PhoneRound { remaining_docs: resp.remaining_docs, ..Default::default() };
+        self.more = resp.more;
+        if resp.need_manifest {
+            self.send_full_manifest = true;
+        }
+        let mut records: Vec<(String, Vec<ChangeHash>)> = Vec::new();
+        let mut acked: BTreeSet<String> = BTreeSet::new();
+        for res in resp.results {
+            match res {
+                DocResult::Accepted { doc, heads } => {
+                    out.accepted += 1;
+                    records.push((doc.clone(), from_wire(&heads)));
+                    acked.insert(doc);
+                }
+                DocResult::NeedProtocol { doc } => {
+                    self.protocol_docs.insert(doc);
+                }
+                DocResult::Refused { doc, code, message_vi, message_en } => {
+                    out.refused.push(Refusal { doc, code, message_vi, message_en });
+                }
+            }
+        }
+        out.pushed = self.pushed_heads.len() as u32;
+
+        // Pulls and new documents, merged in one transaction.
+        let mut items: Vec<(String, Vec<u8>)> = Vec::with_capacity(resp.pull.len() + resp.new_docs.len());
+        let mut their_heads: Vec<Vec<Hash>> = Vec::with_capacity(items.capacity());
+        for d in resp.pull {
+            out.pulled += 1;
+            their_heads.push(d.heads);
+            items.push((d.doc, d.changes));
+        }
+        for d in resp.new_docs {
+            out.new_docs += 1;
+            their_heads.push(d.heads);
+            items.push((d.doc, d.bytes));
+        }
+        if !items.is_empty() {
+            let merged = r.merge(&items)?;
+            for (((doc, _), m), theirs) in items.iter().zip(merged).zip(their_heads) {
+                if m.missing_deps.is_empty() {
+                    records.push((doc.clone(), from_wire(&theirs)));
+                } else {
+                    self.protocol_docs.insert(doc.clone());
+                }
+            }
+        }
+        r.set_peer_records(&self.peer, &records)?;
+
+        // Drops: only when every local change of the document is on the hub.
+        let mut to_drop = Vec::new();
+        for doc in resp.drop {
+            let local = r.heads(&doc)?;
+            let pushed_ok = acked.contains(&doc)
+                && local.as_ref().zip(self.pushed_heads.get(&doc)).is_some_and(|(l, p)| same(l, p));
+            let recorded = records.iter().rev().find(|(d, _)| *d == doc).map(|(_, h)| h.clone());
+            let untouched = local.as_ref().zip(recorded.as_ref()).is_some_and(|(l, k)| same(l, k));
+            let unrecorded_now = r
+                .peer_records(&self.peer)?
+                .into_iter()
+                .find(|(d, _)| *d == doc)
+                .is_some_and(|(_, k)| local.as_ref().is_some_and(|l| same(l, &k)));
+            if pushed_ok || untouched || unrecorded_now {
+                to_drop.push(doc);
+            } else {
+                out.kept_despite_drop += 1;
+                self.send_full_manifest = true;
+            }
+        }
+        if !to_drop.is_empty() {
+            r.drop_docs(&to_drop)?;
+            r.forget_peer_records(&self.peer, Some(&to_drop))?;
+            out.dropped = to_drop.len() as u32;
+        }
+
+        // Protocol messages: answer each; a document whose exchange is over gets announced.
+        out.protocol_msgs = resp.protocol.len() as u32;
+        for DocMsg { doc, msg } in resp.protocol {
+            let m = Message::decode(&msg).map_err(|e| ReplicaError {
+                code: "corrupt_sync_message".into(),
+                message_vi: "Thông điệp đồng bộ từ máy chủ bị hỏng".into(),
+                message_en: format!("Corrupt sync message from the hub: {e}"),
+            })?;
+            self.protocol_docs.insert(doc.clone());
+            match r.protocol_step(&self.peer, &doc, Some(m))? {
+                Some(reply) => self.protocol_out.push(DocMsg { doc, msg: reply.encode() }),
+                None => {
+                    self.protocol_docs.remove(&doc);
+                    self.announce.insert(doc);
+                }
+            }
+        }
+        // Documents newly in protocol mode start the exchange.
+        let waiting: Vec<String> = self
+            .protocol_docs
+            .iter()
+            .filter(|d| !self.protocol_out.iter().any(|m| &m.doc == *d))
+            .cloned()
+            .collect();
+        for doc in waiting {
+            match r.protocol_step(&self.peer, &doc, None)? {
+                Some(m) => self.protocol_out.push(DocMsg { doc, msg: m.encode() }),
+                None => {
+                    self.protocol_docs.remove(&doc);
+                    self.announce.insert(doc);
+                }
+            }
+        }
+        Ok(out)
+    }
+}

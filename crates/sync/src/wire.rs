@@ -1,0 +1,324 @@
+//! The wire format of a sync round: versioned frames (magic, version, flags, length, CRC-32)
+//! around a postcard body, zstd-compressed, with hard size limits checked before decoding.
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+/// A change hash on the wire.
+pub type Hash = [u8; 32];
+
+pub const MAGIC: [u8; 4] = *b"GOCU";
+pub const WIRE_VERSION: u8 = 1;
+const HEADER_LEN: usize = 4 + 1 + 1 + 4 + 4;
+const FLAG_ZSTD: u8 = 1;
+/// Largest frame accepted from the network (compressed).
+pub const MAX_FRAME: usize = 64 << 20;
+/// Largest body a frame may expand to: guards against decompression bombs.
+pub const MAX_BODY: usize = 256 << 20;
+/// Bodies smaller than this are sent uncompressed: zstd would not pay for itself.
+const COMPRESS_FROM: usize = 512;
+
+/// Phone → hub: one round of a sync.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    /// Strictly increasing per device: an old batch replayed is refused.
+    pub batch: u64,
+    pub claim: Claim,
+    /// Changes the hub may lack, per document.
+    pub push: Vec<DocDelta>,
+    /// Automerge sync-protocol messages, for documents the fast path could not settle.
+    pub protocol: Vec<DocMsg>,
+}
+
+impl SyncRequest {
+    /// Nothing to say beyond "is there anything new for me?".
+    pub fn is_idle(&self) -> bool {
+        self.push.is_empty() && self.protocol.is_empty() && matches!(self.claim, Claim::Digest(_))
+    }
+}
+
+/// What the phone believes the hub has recorded about it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Claim {
+    /// SHA-256 over the sorted (document, heads) records; a mismatch asks for the full list.
+    Digest(Hash),
+    /// Every document the phone holds, with its heads.
+    Full(Vec<HeldDoc>),
+}
+
+impl Default for Claim {
+    fn default() -> Self {
+        Claim::Full(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldDoc {
+    pub doc: String,
+    pub heads: Vec<Hash>,
+}
+
+/// Changes of one document since heads the receiver is believed to have.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocDelta {
+    pub doc: String,
+    /// The heads the sender believes the receiver has (the changes start after them).
+    pub base: Vec<Hash>,
+    /// The sender's heads: what the receiver will have after merging.
+    pub heads: Vec<Hash>,
+    /// Concatenated Automerge change chunks.
+    #[serde(with = "serde_bytes_compat")]
+    pub changes: Vec<u8>,
+}
+
+/// One Automerge sync message for one document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocMsg {
+    pub doc: String,
+    #[serde(with = "serde_bytes_compat")]
+    pub msg: Vec<u8>,
+}
+
+/// A whole saved document, for a device that does not hold it yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedDoc {
+    pub doc: String,
+    pub heads: Vec<Hash>,
+    #[serde(with = "serde_bytes_compat")]
+    pub bytes: Vec<u8>,
+}
+
+/// What the hub did with one pushed document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DocResult {
+    /// Merged; the hub now has `heads`.
+    Accepted { doc: String, heads: Vec<Hash> },
+    /// The hub lacks what the changes depend on: settle it with the sync protocol.
+    NeedProtocol { doc: String },
+    /// Refused, with a stable code and a message in Vietnamese and English. Nothing was merged.
+    Refused { doc: String, code: String, message_vi: String, message_en: String },
+}
+
+/// Hub → phone: the answer to one round.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    pub batch: u64,
+    pub results: Vec<DocResult>,
+    /// Changes for documents the phone holds.
+    pub pull: Vec<DocDelta>,
+    /// Documents the phone should now hold.
+    pub new_docs: Vec<SavedDoc>,
+    /// Documents reassigned away from the phone's team: drop them once all local work is merged.
+    pub drop: Vec<String>,
+    pub protocol: Vec<DocMsg>,
+    /// The claim did not match the hub's records: send the full list next round.
+    pub need_manifest: bool,
+    /// More is waiting (a large first sync is sent in pages).
+    pub more: bool,
+    /// Documents still to send after this page, for a progress bar.
+    pub remaining_docs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WireError {
+    #[error("not a Gõ Cửa sync frame")]
+    BadMagic,
+    #[error("sync frame version {0} is not supported")]
+    UnsupportedVersion(u8),
+    #[error("sync frame is truncated: expected {expected} bytes, got {got}")]
+    Truncated { expected: usize, got: usize },
+    #[error("sync frame is too large ({0} bytes)")]
+    TooLarge(usize),
+    #[error("sync frame checksum mismatch")]
+    Checksum,
+    #[error("sync frame could not be decompressed: {0}")]
+    Decompress(String),
+    #[error("sync frame body is malformed: {0}")]
+    Body(String),
+}
+
+impl WireError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            WireError::BadMagic => "wire.bad_magic",
+            WireError::UnsupportedVersion(_) => "wire.unsupported_version",
+            WireError::Truncated { .. } => "wire.truncated",
+            WireError::TooLarge(_) => "wire.too_large",
+            WireError::Checksum => "wire.checksum",
+            WireError::Decompress(_) => "wire.decompress",
+            WireError::Body(_) => "wire.body",
+        }
+    }
+
+    pub fn message_vi(&self) -> String {
+        match self {
+            WireError::BadMagic => "Dữ liệu đồng bộ không đúng định dạng Gõ Cửa".into(),
+            WireError::UnsupportedVersion(v) => {
+                format!("Phiên bản dữ liệu đồng bộ {v} không được hỗ trợ: hãy cập nhật ứng dụng")
+            }
+            WireError::Truncated { .. } => "Dữ liệu đồng bộ bị cắt cụt (mất kết nối?)".into(),
+            WireError::TooLarge(n) => format!("Gói đồng bộ quá lớn ({n} byte)"),
+            WireError::Checksum => "Dữ liệu đồng bộ bị hỏng (sai mã kiểm tra)".into(),
+            WireError::Decompress(_) | WireError::Body(_) => "Dữ liệu đồng bộ bị hỏng".into(),
+        }
+    }
+}
+
+/// Serializes, compresses and frames a message.
+pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, WireError> {
+    let body = postcard::to_stdvec(msg).map_err(|e| WireError::Body(e.to_string()))?;
+    if body.len() > MAX_BODY {
+        return Err(WireError::TooLarge(body.len()));
+    }
+    let (flags, payload) = if body.len() >= COMPRESS_FROM {
+        // Level 9: sync frames are written once and the documents share most of their bytes.
+        let level = if body.len() > (1 << 20) { 9 } else { 3 };
+        let z = zstd::bulk::compress(&body, level).map_err(|e| WireError::Decompress(e.to_string()))?;
+        if z.len() < body.len() { (FLAG_ZSTD, z) } else { (0, body.clone()) }
+    } else {
+        (0, body.clone())
+    };
+    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+    out.extend_from_slice(&MAGIC);
+    out.push(WIRE_VERSION);
+    out.push(flags);
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    Ok(out)
+}
+
+/// Checks and decodes a frame. Any defect is an error; nothing is partially decoded.
+pub fn decode<T: DeserializeOwned>(frame: &[u8]) -> Result<T, WireError> {
+    if frame.len() > MAX_FRAME {
+        return Err(WireError::TooLarge(frame.len()));
+    }
+    if frame.len() < HEADER_LEN {
+        if frame.len() >= 4 && frame[..4] != MAGIC {
+            return Err(WireError::BadMagic);
+        }
+        return Err(WireError::Truncated { expected: HEADER_LEN, got: frame.len() });
+    }
+    if frame[..4] != MAGIC {
+        return Err(WireError::BadMagic);
+    }
+    if frame[4] != WIRE_VERSION {
+        return Err(WireError::UnsupportedVersion(frame[4]));
+    }
+    let flags = frame[5];
+    let body_len = u32::from_le_bytes([frame[6], frame[7], frame[8], frame[9]]) as usize;
+    let crc = u32::from_le_bytes([frame[10], frame[11], frame[12], frame[13]]);
+    let payload = &frame[HEADER_LEN..];
+    if body_len > MAX_BODY {
+        return Err(WireError::TooLarge(body_len));
+    }
+    if crc32fast::hash(payload) != crc {
+        // A cut-off frame fails here too; say which it is when the size tells.
+        if flags & FLAG_ZSTD == 0 && payload.len() < body_len {
+            return Err(WireError::Truncated { expected: HEADER_LEN + body_len, got: frame.len() });
+        }
+        return Err(WireError::Checksum);
+    }
+    let body = if flags & FLAG_ZSTD != 0 {
+        let b = zstd::bulk::decompress(payload, body_len).map_err(|e| WireError::Decompress(e.to_string()))?;
+        if b.len() != body_len {
+            return Err(WireError::Decompress(format!("expected {body_len} bytes, got {}", b.len())));
+        }
+        b
+    } else {
+        if payload.len() != body_len {
+            return Err(WireError::Truncated { expected: HEADER_LEN + body_len, got: frame.len() });
+        }
+        payload.to_vec()
+    };
+    let (msg, rest) = postcard::take_from_bytes::<T>(&body).map_err(|e| WireError::Body(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(WireError::Body(format!("{} trailing bytes", rest.len())));
+    }
+    Ok(msg)
+}
+
+/// Byte vectors as one length-prefixed blob rather than a sequence of numbers.
+mod serde_bytes_compat {
+    use serde::{Deserializer, Serializer, de::Visitor};
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(v.to_vec())
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+                Ok(v)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(b) = seq.next_element()? {
+                    out.push(b);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_bytes(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> SyncRequest {
+        SyncRequest {
+            batch: 7,
+            claim: Claim::Digest([3; 32]),
+            push: vec![DocDelta { doc: "h-1".into(), base: vec![[1; 32]], heads: vec![[2; 32]], changes: vec![9; 2000] }],
+            protocol: vec![DocMsg { doc: "plan".into(), msg: vec![1, 2, 3] }],
+        }
+    }
+
+    #[test]
+    fn frames_round_trip_and_compress() {
+        let f = encode(&sample()).unwrap();
+        assert!(f.len() < 2000, "compressible body should shrink, got {}", f.len());
+        assert_eq!(decode::<SyncRequest>(&f).unwrap(), sample());
+        let small = SyncRequest { batch: 1, ..Default::default() };
+        assert_eq!(decode::<SyncRequest>(&encode(&small).unwrap()).unwrap(), small);
+    }
+
+    #[test]
+    fn every_truncation_and_bit_flip_is_refused() {
+        let f = encode(&sample()).unwrap();
+        for cut in 0..f.len() {
+            assert!(decode::<SyncRequest>(&f[..cut]).is_err(), "cut at {cut}");
+        }
+        for i in 0..f.len() {
+            let mut g = f.clone();
+            g[i] ^= 0x40;
+            assert!(decode::<SyncRequest>(&g).is_err(), "flip at {i}");
+        }
+    }
+
+    #[test]
+    fn wrong_magic_version_and_bombs_are_named() {
+        let mut f = encode(&sample()).unwrap();
+        f[0] = b'X';
+        assert_eq!(decode::<SyncRequest>(&f).unwrap_err(), WireError::BadMagic);
+        let mut f = encode(&sample()).unwrap();
+        f[4] = 9;
+        assert_eq!(decode::<SyncRequest>(&f).unwrap_err(), WireError::UnsupportedVersion(9));
+        let mut f = encode(&sample()).unwrap();
+        f[6..10].copy_from_slice(&(u32::MAX).to_le_bytes());
+        assert!(matches!(decode::<SyncRequest>(&f).unwrap_err(), WireError::TooLarge(_)));
+        // A well-formed frame carrying the wrong message type.
+        let resp = encode(&SyncResponse { need_manifest: true, ..Default::default() }).unwrap();
+        let as_req = decode::<SyncRequest>(&resp);
+        assert!(as_req.is_err() || as_req.unwrap() != sample());
+    }
+}
