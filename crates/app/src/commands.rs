@@ -5,12 +5,14 @@
 use std::path::PathBuf;
 
 use gocua_domain::{
-    Blocker, Correction, DeviceId, Funnel, HouseholdId, HouseholdOutcome, ResidentAction, ResidentId, Role,
-    StreetId, Targets, TeamId, Timestamp, Visit, VisitId, VolunteerId, time::date_serde,
+    Blocker, Correction, DeviceId, Funnel, HouseholdId, HouseholdOutcome, ResidentAction,
+    ResidentId, Role, StreetId, Targets, TeamId, Timestamp, Visit, VisitId, VolunteerId,
+    time::date_serde,
 };
 use gocua_store::UpsertSummary;
 use gocua_store::queries::{
-    DayRow, Dimension, HouseholdDetail, HouseholdFilter, HouseholdRow, ProgressRow, ResidentHit, StreetRow,
+    DayRow, Dimension, HouseholdDetail, HouseholdFilter, HouseholdRow, ProgressRow, ResidentHit,
+    StreetRow,
 };
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -207,7 +209,11 @@ pub struct RecordVisit {
     pub household_blockers: Vec<Blocker>,
     #[serde(default)]
     pub note: String,
-    #[serde(default, deserialize_with = "when::deserialize_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "when::deserialize_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revisit: Option<RevisitArgs>,

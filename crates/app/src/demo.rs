@@ -21,25 +21,43 @@ pub(crate) fn load(
 ) -> Result<(DemoReport, Option<Identity>)> {
     let n = households.unwrap_or(DEFAULT_HOUSEHOLDS);
     // Small demos keep the small ward's proportions (a handful of streets and teams).
-    let spec = if n <= 200 { WardSpec::small(seed) } else { WardSpec::full(seed) };
+    let spec = if n <= 200 {
+        WardSpec::small(seed)
+    } else {
+        WardSpec::full(seed)
+    };
     let g = gocua_wardgen::generate(&spec.with_households(n));
     store.put_plan(&plan_entries(&g))?;
     store.upsert_households(&g.households, |done, total| {
-        progress(ProgressEvent { stage: Stage::Households, done: done as u64, total: total as u64 })
+        progress(ProgressEvent {
+            stage: Stage::Households,
+            done: done as u64,
+            total: total as u64,
+        })
     })?;
     let total = g.visits.len() as u64;
     for (i, v) in g.visits.iter().enumerate() {
         store.record_visit(v)?;
         let done = i as u64 + 1;
-        if done % 64 == 0 || done == total {
-            progress(ProgressEvent { stage: Stage::Visits, done, total });
+        // Every 64 visits: often enough for a bar, rarely enough to cost nothing.
+        if done & 63 == 0 || done == total {
+            progress(ProgressEvent {
+                stage: Stage::Visits,
+                done,
+                total,
+            });
         }
     }
     let lead = g
         .volunteers
         .iter()
         .find(|v| v.role == Role::Lead && v.team.is_some())
-        .map(|v| Identity { volunteer: Some(v.id.clone()), team: v.team.clone(), role: Role::Lead, device: None });
+        .map(|v| Identity {
+            volunteer: Some(v.id.clone()),
+            team: v.team.clone(),
+            role: Role::Lead,
+            device: None,
+        });
     let report = DemoReport {
         ward: g.ward.name.clone(),
         households: g.households.len(),
@@ -54,7 +72,10 @@ pub(crate) fn load(
 
 /// The plan document's entries for a generated ward.
 pub fn plan_entries(g: &GeneratedWard) -> Vec<PlanEntry> {
-    let mut plan = vec![PlanEntry::Ward(g.ward.clone()), PlanEntry::Campaign(g.campaign.clone())];
+    let mut plan = vec![
+        PlanEntry::Ward(g.ward.clone()),
+        PlanEntry::Campaign(g.campaign.clone()),
+    ];
     plan.extend(g.groups.iter().cloned().map(PlanEntry::Group));
     plan.extend(g.streets.iter().cloned().map(PlanEntry::Street));
     plan.extend(g.orgs.iter().cloned().map(PlanEntry::Org));
@@ -63,7 +84,10 @@ pub fn plan_entries(g: &GeneratedWard) -> Vec<PlanEntry> {
     plan.extend(
         g.street_assignments
             .iter()
-            .map(|(street, a)| PlanEntry::StreetAssignment { street: street.clone(), assignment: a.clone() }),
+            .map(|(street, a)| PlanEntry::StreetAssignment {
+                street: street.clone(),
+                assignment: a.clone(),
+            }),
     );
     plan
 }

@@ -111,7 +111,10 @@ impl Error {
 
     /// The form shown to users and sent over the wire.
     pub fn to_command_error(&self, lang: Lang) -> CommandError {
-        CommandError { code: self.code().to_string(), message: self.message(lang) }
+        CommandError {
+            code: self.code().to_string(),
+            message: self.message(lang),
+        }
     }
 }
 
@@ -138,7 +141,10 @@ pub struct CommandError {
 
 impl CommandError {
     pub fn new(code: &str, message: impl Into<String>) -> CommandError {
-        CommandError { code: code.to_string(), message: message.into() }
+        CommandError {
+            code: code.to_string(),
+            message: message.into(),
+        }
     }
 }
 

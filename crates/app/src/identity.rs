@@ -27,7 +27,12 @@ pub struct Identity {
 
 impl Default for Identity {
     fn default() -> Self {
-        Identity { volunteer: None, team: None, role: Role::Office, device: None }
+        Identity {
+            volunteer: None,
+            team: None,
+            role: Role::Office,
+            device: None,
+        }
     }
 }
 
@@ -36,10 +41,17 @@ impl Identity {
     pub fn load(store: &Store) -> Result<Identity> {
         let d = Identity::default();
         Ok(Identity {
-            volunteer: store.meta_get(VOLUNTEER)?.and_then(|s| VolunteerId::parse(&s).ok()),
+            volunteer: store
+                .meta_get(VOLUNTEER)?
+                .and_then(|s| VolunteerId::parse(&s).ok()),
             team: store.meta_get(TEAM)?.and_then(|s| TeamId::parse(&s).ok()),
-            role: store.meta_get(ROLE)?.and_then(|s| Role::parse(&s)).unwrap_or(d.role),
-            device: store.meta_get(DEVICE)?.and_then(|s| DeviceId::parse(&s).ok()),
+            role: store
+                .meta_get(ROLE)?
+                .and_then(|s| Role::parse(&s))
+                .unwrap_or(d.role),
+            device: store
+                .meta_get(DEVICE)?
+                .and_then(|s| DeviceId::parse(&s).ok()),
         })
     }
 

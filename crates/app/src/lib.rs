@@ -12,8 +12,8 @@ pub mod import;
 use std::path::Path;
 
 use gocua_domain::{
-    AreaKind, Assignment, Blocker, Campaign, Correction, CorrectionId, HouseholdOutcome, Lang, Revisit,
-    Timestamp, Visit, VisitId, Ward, WardId,
+    AreaKind, Assignment, Blocker, Campaign, Correction, CorrectionId, HouseholdOutcome, Lang,
+    Revisit, Timestamp, Visit, VisitId, Ward, WardId,
 };
 use gocua_store::queries::HouseholdDetail;
 use gocua_store::{PlanEntry, Store};
@@ -22,9 +22,9 @@ use time::Date;
 
 pub use commands::{COMMANDS, Command, Response};
 pub use error::{CommandError, Error, Permission, Result};
-pub use identity::Identity;
 /// Query row types, re-exported so adapters need not depend on the store.
 pub use gocua_store::queries;
+pub use identity::Identity;
 
 use commands::*;
 
@@ -73,7 +73,12 @@ pub struct App {
 impl App {
     pub fn new(store: Store, lang: Lang) -> Result<App> {
         let identity = Identity::load(&store)?;
-        Ok(App { store, lang, identity, clock: None })
+        Ok(App {
+            store,
+            lang,
+            identity,
+            clock: None,
+        })
     }
 
     /// Opens (creating if needed) the replica at `path`.
@@ -123,12 +128,21 @@ impl App {
 
     /// Runs a command by wire name with JSON arguments, returning the JSON response or the
     /// error as users see it. This is what the HTTP API and Tauri's `invoke` call.
-    pub fn dispatch_json(&mut self, name: &str, args: serde_json::Value) -> Result<serde_json::Value, CommandError> {
+    pub fn dispatch_json(
+        &mut self,
+        name: &str,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value, CommandError> {
         let lang = self.lang;
         let cmd = parse_command(name, args).map_err(|e| e.to_command_error(lang))?;
         let response = self.execute(cmd, &mut |_| {})?;
-        serde_json::to_value(&response)
-            .map_err(|e| Error::BadArgs { command: name.to_string(), detail: e.to_string() }.to_command_error(lang))
+        serde_json::to_value(&response).map_err(|e| {
+            Error::BadArgs {
+                command: name.to_string(),
+                detail: e.to_string(),
+            }
+            .to_command_error(lang)
+        })
     }
 
     /// Runs one command. Long commands (import, demo, rebuild) report progress.
@@ -137,7 +151,8 @@ impl App {
         cmd: Command,
         progress: &mut dyn FnMut(ProgressEvent),
     ) -> Result<Response, CommandError> {
-        self.run(cmd, progress).map_err(|e| e.to_command_error(self.lang))
+        self.run(cmd, progress)
+            .map_err(|e| e.to_command_error(self.lang))
     }
 
     fn run(&mut self, cmd: Command, progress: &mut dyn FnMut(ProgressEvent)) -> Result<Response> {
@@ -146,8 +161,12 @@ impl App {
             Command::CreateWard(a) => Response::Ward(self.create_ward(a)?),
             Command::Import(a) => Response::Import(self.import(a, progress)?),
             Command::GenerateDemo(a) => Response::Demo(self.generate_demo(a, progress)?),
-            Command::ListStreets(a) => Response::Streets(self.store.streets(a.team.as_ref(), today)?),
-            Command::ListHouseholds(a) => Response::Households(self.store.households(&a.filter, today)?),
+            Command::ListStreets(a) => {
+                Response::Streets(self.store.streets(a.team.as_ref(), today)?)
+            }
+            Command::ListHouseholds(a) => {
+                Response::Households(self.store.households(&a.filter, today)?)
+            }
             Command::HouseholdDetail(a) => Response::Household(Box::new(self.household(&a.id)?)),
             Command::RecordVisit(a) => Response::Visit(Box::new(self.record_visit(a)?)),
             Command::BookRevisit(a) => Response::Visit(Box::new(self.book_revisit(a)?)),
@@ -157,10 +176,16 @@ impl App {
             Command::Progress(a) => Response::Progress(self.store.progress(a.by, today)?),
             Command::Leaderboard(a) => Response::Progress(self.store.leaderboard(a.by, today)?),
             Command::DailyProgress => Response::Daily(self.store.daily_progress(today)?),
-            Command::Search(a) => Response::Search(self.store.search_residents(&a.query, a.limit.min(500))?),
+            Command::Search(a) => {
+                Response::Search(self.store.search_residents(&a.query, a.limit.min(500))?)
+            }
             Command::RebuildProjection => {
                 let documents = self.store.rebuild_projection(|done, total| {
-                    progress(ProgressEvent { stage: Stage::Rebuild, done, total })
+                    progress(ProgressEvent {
+                        stage: Stage::Rebuild,
+                        done,
+                        total,
+                    })
                 })?;
                 Response::Rebuilt(Rebuilt { documents })
             }
@@ -170,13 +195,20 @@ impl App {
     }
 
     fn require(&self, permission: Permission) -> Result<()> {
-        if self.identity.role.may_write_plan() { Ok(()) } else { Err(Error::Forbidden(permission)) }
+        if self.identity.role.may_write_plan() {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(permission))
+        }
     }
 
     fn household(&self, id: &gocua_domain::HouseholdId) -> Result<HouseholdDetail> {
         self.store
             .household_detail(id, self.today())?
-            .ok_or_else(|| Error::NotFound { kind: "household", id: id.to_string() })
+            .ok_or_else(|| Error::NotFound {
+                kind: "household",
+                id: id.to_string(),
+            })
     }
 
     fn campaign(&self) -> Result<Campaign> {
@@ -216,14 +248,25 @@ impl App {
         if let Some(q) = a.quota_per_volunteer {
             campaign.quota_per_volunteer = q;
         }
-        self.store.put_plan(&[PlanEntry::Ward(ward.clone()), PlanEntry::Campaign(campaign.clone())])?;
+        self.store.put_plan(&[
+            PlanEntry::Ward(ward.clone()),
+            PlanEntry::Campaign(campaign.clone()),
+        ])?;
         Ok(WardCreated { ward, campaign })
     }
 
-    fn import(&mut self, a: Import, progress: &mut dyn FnMut(ProgressEvent)) -> Result<ImportReport> {
+    fn import(
+        &mut self,
+        a: Import,
+        progress: &mut dyn FnMut(ProgressEvent),
+    ) -> Result<ImportReport> {
         self.require(Permission::WritePlan)?;
         let parsed = import::parse_path(&a.path, self.lang, &mut |done, total| {
-            progress(ProgressEvent { stage: Stage::Parse, done: done as u64, total: total as u64 })
+            progress(ProgressEvent {
+                stage: Stage::Parse,
+                done: done as u64,
+                total: total as u64,
+            })
         })?;
         let residents = parsed.households.iter().map(|h| h.residents.len()).sum();
         let mut report = ImportReport {
@@ -241,34 +284,49 @@ impl App {
         }
         let groups = self.store.groups()?;
         let streets = self.store.streets(None, self.today())?;
-        report.new_groups = parsed.groups.iter().filter(|g| !groups.iter().any(|x| x.id == g.id)).count();
-        report.new_streets = parsed.streets.iter().filter(|s| !streets.iter().any(|x| x.id == s.id)).count();
+        report.new_groups = parsed
+            .groups
+            .iter()
+            .filter(|g| !groups.iter().any(|x| x.id == g.id))
+            .count();
+        report.new_streets = parsed
+            .streets
+            .iter()
+            .filter(|s| !streets.iter().any(|x| x.id == s.id))
+            .count();
         let mut plan: Vec<PlanEntry> = parsed.groups.into_iter().map(PlanEntry::Group).collect();
         plan.extend(parsed.streets.into_iter().map(PlanEntry::Street));
         if !plan.is_empty() {
             self.store.put_plan(&plan)?;
         }
-        report.summary = self.store.upsert_households(&parsed.households, |done, total| {
-            progress(ProgressEvent { stage: Stage::Households, done: done as u64, total: total as u64 })
-        })?;
+        report.summary = self
+            .store
+            .upsert_households(&parsed.households, |done, total| {
+                progress(ProgressEvent {
+                    stage: Stage::Households,
+                    done: done as u64,
+                    total: total as u64,
+                })
+            })?;
         report.imported = true;
         Ok(report)
     }
 
-    fn generate_demo(&mut self, a: GenerateDemo, progress: &mut dyn FnMut(ProgressEvent)) -> Result<DemoReport> {
+    fn generate_demo(
+        &mut self,
+        a: GenerateDemo,
+        progress: &mut dyn FnMut(ProgressEvent),
+    ) -> Result<DemoReport> {
         self.require(Permission::WritePlan)?;
         if self.store.ward()?.is_some() {
             return Err(gocua_store::Error::PlanExists.into());
         }
         let identity_was_set = Identity::is_set(&self.store)?;
-        let (report, lead) = demo::load(&mut self.store, a.seed, a.households, progress)?;
-        let mut report = report;
-        if !identity_was_set {
-            if let Some(identity) = lead {
-                identity.save(&self.store)?;
-                self.identity = identity.clone();
-                report.identity = Some(identity);
-            }
+        let (mut report, lead) = demo::load(&mut self.store, a.seed, a.households, progress)?;
+        if let (false, Some(identity)) = (identity_was_set, lead) {
+            identity.save(&self.store)?;
+            self.identity = identity.clone();
+            report.identity = Some(identity);
         }
         Ok(report)
     }
@@ -288,13 +346,19 @@ impl App {
         let revisit = match a.revisit {
             Some(r) => {
                 self.check_window(r.at, &detail)?;
-                Some(Revisit { at: r.at, note: gocua_domain::text::normalize_display(&r.note) })
+                Some(Revisit {
+                    at: r.at,
+                    note: gocua_domain::text::normalize_display(&r.note),
+                })
             }
             None => None,
         };
         for action in &a.residents {
             if !detail.residents.iter().any(|r| r.id == action.resident) {
-                return Err(Error::NotFound { kind: "resident", id: action.resident.to_string() });
+                return Err(Error::NotFound {
+                    kind: "resident",
+                    id: action.resident.to_string(),
+                });
             }
         }
         let mut household_blockers = a.household_blockers;
@@ -334,7 +398,12 @@ impl App {
         if self.identity.volunteer.as_ref() == Some(volunteer) && self.identity.team.is_some() {
             return Ok(self.identity.team.clone());
         }
-        let planned = self.store.volunteers()?.into_iter().find(|v| &v.id == volunteer).and_then(|v| v.team);
+        let planned = self
+            .store
+            .volunteers()?
+            .into_iter()
+            .find(|v| &v.id == volunteer)
+            .and_then(|v| v.team);
         Ok(planned.or_else(|| d.row.team.clone()))
     }
 
@@ -350,7 +419,11 @@ impl App {
         let detail = self.household(&a.household)?;
         self.check_window(a.at, &detail)?;
         let volunteer = self.identity.volunteer.clone().ok_or(Error::NoIdentity)?;
-        let household_blockers = detail.visits.first().map(|v| v.household_blockers.clone()).unwrap_or_default();
+        let household_blockers = detail
+            .visits
+            .first()
+            .map(|v| v.household_blockers.clone())
+            .unwrap_or_default();
         let note = gocua_domain::text::normalize_display(&a.note);
         let visit = Visit {
             id: VisitId::random(rand::random()),
@@ -362,7 +435,10 @@ impl App {
             outcome: HouseholdOutcome::Met,
             actions: Vec::new(),
             household_blockers,
-            revisit: Some(Revisit { at: a.at, note: note.clone() }),
+            revisit: Some(Revisit {
+                at: a.at,
+                note: note.clone(),
+            }),
             note,
         };
         self.store.record_visit(&visit)?;
@@ -374,36 +450,75 @@ impl App {
         let by = self.identity.volunteer.clone().ok_or(Error::NoIdentity)?;
         let detail = self.household(&a.household)?;
         if !detail.residents.iter().any(|r| r.id == a.resident) {
-            return Err(Error::NotFound { kind: "resident", id: a.resident.to_string() });
+            return Err(Error::NotFound {
+                kind: "resident",
+                id: a.resident.to_string(),
+            });
         }
-        let c = Correction::new(CorrectionId::random(rand::random()), a.resident, self.now(), by, a.set, &a.reason)?;
+        let c = Correction::new(
+            CorrectionId::random(rand::random()),
+            a.resident,
+            self.now(),
+            by,
+            a.set,
+            &a.reason,
+        )?;
         self.store.add_correction(&a.household, &c)?;
         Ok(c)
     }
 
     /// Checks a team and volunteer exist in the plan.
-    fn check_assignee(&self, team: &gocua_domain::TeamId, volunteer: Option<&gocua_domain::VolunteerId>) -> Result<()> {
+    fn check_assignee(
+        &self,
+        team: &gocua_domain::TeamId,
+        volunteer: Option<&gocua_domain::VolunteerId>,
+    ) -> Result<()> {
         if !self.store.teams()?.iter().any(|t| &t.id == team) {
-            return Err(Error::NotFound { kind: "team", id: team.to_string() });
+            return Err(Error::NotFound {
+                kind: "team",
+                id: team.to_string(),
+            });
         }
-        if let Some(v) = volunteer {
-            if !self.store.volunteers()?.iter().any(|x| &x.id == v) {
-                return Err(Error::NotFound { kind: "volunteer", id: v.to_string() });
-            }
+        let Some(v) = volunteer else { return Ok(()) };
+        if !self.store.volunteers()?.iter().any(|x| &x.id == v) {
+            return Err(Error::NotFound {
+                kind: "volunteer",
+                id: v.to_string(),
+            });
         }
         Ok(())
     }
 
     fn assign_street(&mut self, a: AssignStreet) -> Result<Assigned> {
         self.require(Permission::Assign)?;
-        if !self.store.streets(None, self.today())?.iter().any(|s| s.id == a.street) {
-            return Err(Error::NotFound { kind: "street", id: a.street.to_string() });
+        if !self
+            .store
+            .streets(None, self.today())?
+            .iter()
+            .any(|s| s.id == a.street)
+        {
+            return Err(Error::NotFound {
+                kind: "street",
+                id: a.street.to_string(),
+            });
         }
         self.check_assignee(&a.team, a.volunteer.as_ref())?;
-        let assignment =
-            Assignment { team: a.team.clone(), volunteer: a.volunteer.clone(), at: self.now(), by: self.identity.volunteer.clone() };
-        self.store.put_plan(&[PlanEntry::StreetAssignment { street: a.street.clone(), assignment }])?;
-        Ok(Assigned { kind: "street", id: a.street.to_string(), team: Some(a.team), volunteer: a.volunteer })
+        let assignment = Assignment {
+            team: a.team.clone(),
+            volunteer: a.volunteer.clone(),
+            at: self.now(),
+            by: self.identity.volunteer.clone(),
+        };
+        self.store.put_plan(&[PlanEntry::StreetAssignment {
+            street: a.street.clone(),
+            assignment,
+        }])?;
+        Ok(Assigned {
+            kind: "street",
+            id: a.street.to_string(),
+            team: Some(a.team),
+            volunteer: a.volunteer,
+        })
     }
 
     fn assign_household(&mut self, a: AssignHousehold) -> Result<Assigned> {
@@ -421,9 +536,17 @@ impl App {
             }
             None => None,
         };
-        self.store.put_plan(&[PlanEntry::HouseholdAssignment { household: a.household.clone(), assignment }])?;
+        self.store.put_plan(&[PlanEntry::HouseholdAssignment {
+            household: a.household.clone(),
+            assignment,
+        }])?;
         let volunteer = if a.team.is_some() { a.volunteer } else { None };
-        Ok(Assigned { kind: "household", id: a.household.to_string(), team: a.team, volunteer })
+        Ok(Assigned {
+            kind: "household",
+            id: a.household.to_string(),
+            team: a.team,
+            volunteer,
+        })
     }
 
     fn set_identity(&mut self, a: SetIdentity) -> Result<WhoAmI> {
@@ -432,10 +555,14 @@ impl App {
         if let Some(v) = &a.volunteer {
             // A replica without a plan yet (a phone before its first sync) cannot check.
             if !volunteers.is_empty() {
-                let found = volunteers
-                    .iter()
-                    .find(|x| &x.id == v)
-                    .ok_or_else(|| Error::NotFound { kind: "volunteer", id: v.to_string() })?;
+                let found =
+                    volunteers
+                        .iter()
+                        .find(|x| &x.id == v)
+                        .ok_or_else(|| Error::NotFound {
+                            kind: "volunteer",
+                            id: v.to_string(),
+                        })?;
                 if team.is_none() {
                     team = found.team.clone();
                 }
@@ -444,10 +571,18 @@ impl App {
         if let Some(t) = &team {
             let teams = self.store.teams()?;
             if !teams.is_empty() && !teams.iter().any(|x| &x.id == t) {
-                return Err(Error::NotFound { kind: "team", id: t.to_string() });
+                return Err(Error::NotFound {
+                    kind: "team",
+                    id: t.to_string(),
+                });
             }
         }
-        let identity = Identity { volunteer: a.volunteer, team, role: a.role, device: a.device };
+        let identity = Identity {
+            volunteer: a.volunteer,
+            team,
+            role: a.role,
+            device: a.device,
+        };
         identity.save(&self.store)?;
         self.identity = identity;
         self.whoami()
@@ -456,11 +591,21 @@ impl App {
     fn whoami(&self) -> Result<WhoAmI> {
         let id = &self.identity;
         let volunteer_name = match &id.volunteer {
-            Some(v) => self.store.volunteers()?.into_iter().find(|x| &x.id == v).map(|x| x.name),
+            Some(v) => self
+                .store
+                .volunteers()?
+                .into_iter()
+                .find(|x| &x.id == v)
+                .map(|x| x.name),
             None => None,
         };
         let team_name = match &id.team {
-            Some(t) => self.store.teams()?.into_iter().find(|x| &x.id == t).map(|x| x.name),
+            Some(t) => self
+                .store
+                .teams()?
+                .into_iter()
+                .find(|x| &x.id == t)
+                .map(|x| x.name),
             None => None,
         };
         Ok(WhoAmI {
@@ -483,9 +628,15 @@ pub fn parse_command(name: &str, args: serde_json::Value) -> Result<Command> {
     envelope.insert("cmd".into(), serde_json::Value::String(name.to_string()));
     if !(commands::UNIT_COMMANDS.contains(&name) && empty) {
         // Commands whose arguments all have defaults accept `null` like `{}`.
-        let args = if args.is_null() { serde_json::Value::Object(Default::default()) } else { args };
+        let args = if args.is_null() {
+            serde_json::Value::Object(Default::default())
+        } else {
+            args
+        };
         envelope.insert("args".into(), args);
     }
-    serde_json::from_value(serde_json::Value::Object(envelope))
-        .map_err(|e| Error::BadArgs { command: name.to_string(), detail: e.to_string() })
+    serde_json::from_value(serde_json::Value::Object(envelope)).map_err(|e| Error::BadArgs {
+        command: name.to_string(),
+        detail: e.to_string(),
+    })
 }

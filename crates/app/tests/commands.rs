@@ -42,7 +42,9 @@ impl Fixture {
     }
 
     fn ward_activated(&mut self) -> u64 {
-        self.ok("progress", json!({"by": "ward"}))[0]["progress"]["activated"].as_u64().unwrap()
+        self.ok("progress", json!({"by": "ward"}))[0]["progress"]["activated"]
+            .as_u64()
+            .unwrap()
     }
 
     /// The first household of the easy-first list with an open resident, and that resident.
@@ -61,8 +63,14 @@ impl Fixture {
 
     fn become_volunteer(&mut self) -> String {
         let vols = self.app.store().volunteers().unwrap();
-        let v = vols.iter().find(|v| v.role == gocua_domain::Role::Volunteer).unwrap();
-        self.ok("set_identity", json!({"role": "volunteer", "volunteer": v.id}));
+        let v = vols
+            .iter()
+            .find(|v| v.role == gocua_domain::Role::Volunteer)
+            .unwrap();
+        self.ok(
+            "set_identity",
+            json!({"role": "volunteer", "volunteer": v.id}),
+        );
         v.id.to_string()
     }
 }
@@ -83,7 +91,10 @@ fn the_table_knows_every_command_and_refuses_strangers() {
     let e = f.err("search", json!({"limit": 3}));
     assert_eq!(e.code, "bad_args");
     let who = f.ok("whoami", Value::Null);
-    assert_eq!(who["identity"]["role"], "office", "a fresh replica belongs to the office");
+    assert_eq!(
+        who["identity"]["role"], "office",
+        "a fresh replica belongs to the office"
+    );
     assert_eq!(f.ok("whoami", json!({})), who);
 }
 
@@ -107,16 +118,28 @@ fn create_ward_once_then_list_it() {
     assert_eq!(who["campaign"], "90 ngày, đêm");
     let progress = f.ok("progress", json!({}));
     assert_eq!(progress[0]["target"]["activated"], 7000);
-    assert_eq!(f.ok("daily_progress", Value::Null).as_array().unwrap().len(), 60);
+    assert_eq!(
+        f.ok("daily_progress", Value::Null)
+            .as_array()
+            .unwrap()
+            .len(),
+        60
+    );
 }
 
 #[test]
 fn a_campaign_must_end_after_it_starts() {
     let mut f = Fixture::new();
-    let e = f.err("create_ward", json!({"ward_name": "X", "campaign": "Y", "start": "2026-12-01", "end": "2026-11-01"}));
+    let e = f.err(
+        "create_ward",
+        json!({"ward_name": "X", "campaign": "Y", "start": "2026-12-01", "end": "2026-11-01"}),
+    );
     assert_eq!(e.code, "campaign_dates");
     assert_eq!(e.message, "Ngày kết thúc chiến dịch trước ngày bắt đầu");
-    let e = f.err("create_ward", json!({"ward_name": "X", "campaign": "Y", "start": "2026-02-30", "end": "2026-11-01"}));
+    let e = f.err(
+        "create_ward",
+        json!({"ward_name": "X", "campaign": "Y", "start": "2026-02-30", "end": "2026-11-01"}),
+    );
     assert_eq!(e.code, "bad_args");
     assert!(f.app.store().ward().unwrap().is_none());
 }
@@ -129,7 +152,10 @@ fn reading_commands_over_the_demo_ward() {
     let who = f.ok("whoami", Value::Null);
     assert_eq!(who["identity"]["role"], "lead");
     let team = who["identity"]["team"].as_str().unwrap().to_string();
-    assert!(who["volunteer_name"].is_string() && who["team_name"].is_string(), "{who}");
+    assert!(
+        who["volunteer_name"].is_string() && who["team_name"].is_string(),
+        "{who}"
+    );
 
     let streets = f.ok("list_streets", json!({}));
     assert!(streets.as_array().unwrap().len() >= 2);
@@ -137,7 +163,10 @@ fn reading_commands_over_the_demo_ward() {
     assert!(!mine.as_array().unwrap().is_empty());
     assert!(mine.as_array().unwrap().len() < streets.as_array().unwrap().len());
 
-    let rows = f.ok("list_households", json!({"filter": {"team": team, "limit": 5}}));
+    let rows = f.ok(
+        "list_households",
+        json!({"filter": {"team": team, "limit": 5}}),
+    );
     let rows = rows.as_array().unwrap();
     assert!(!rows.is_empty() && rows.len() <= 5);
     assert!(rows.iter().all(|r| r["team"] == json!(team)));
@@ -145,13 +174,28 @@ fn reading_commands_over_the_demo_ward() {
     let hid = rows[0]["id"].as_str().unwrap();
     let detail = f.ok("household_detail", json!({"id": hid}));
     assert_eq!(detail["row"]["id"], json!(hid));
-    let name = detail["residents"][0]["full_name"].as_str().unwrap().to_string();
+    let name = detail["residents"][0]["full_name"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let e = f.err("household_detail", json!({"id": "h-nope"}));
-    assert_eq!((e.code.as_str(), e.message.as_str()), ("not_found", "Không tìm thấy hộ \"h-nope\""));
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("not_found", "Không tìm thấy hộ \"h-nope\"")
+    );
 
     let folded = gocua_domain::text::fold(&name);
-    let hits = f.ok("search", json!({"query": folded.to_uppercase(), "limit": 50}));
-    assert!(hits.as_array().unwrap().iter().any(|h| h["full_name"] == json!(name)), "{name}: {hits}");
+    let hits = f.ok(
+        "search",
+        json!({"query": folded.to_uppercase(), "limit": 50}),
+    );
+    assert!(
+        hits.as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["full_name"] == json!(name)),
+        "{name}: {hits}"
+    );
 
     for by in ["ward", "group", "street", "team", "volunteer", "org"] {
         let rows = f.ok("progress", json!({"by": by}));
@@ -184,7 +228,10 @@ fn recording_visits_fills_in_the_rest_and_only_moves_up() {
     assert!(visit["id"].as_str().unwrap().starts_with("v-"));
     assert_eq!(visit["volunteer"], who["identity"]["volunteer"]);
     assert_eq!(visit["team"], who["identity"]["team"]);
-    assert_eq!(visit["at"], Timestamp::parse_local("2026-11-22 19:00").unwrap().0);
+    assert_eq!(
+        visit["at"],
+        Timestamp::parse_local("2026-11-22 19:00").unwrap().0
+    );
     assert_eq!(visit["note"], "Đã kích hoạt tại nhà");
     assert_eq!(f.ward_activated(), before + 1);
 
@@ -198,18 +245,30 @@ fn recording_visits_fills_in_the_rest_and_only_moves_up() {
     assert_eq!(f.ward_activated(), before + 1);
     let detail = f.ok("household_detail", json!({"id": hid}));
     assert_eq!(detail["visits"][0]["id"], later["id"], "newest first");
-    assert_eq!(detail["row"]["revisit_at"], Timestamp::parse_local("2026-11-23 18:30").unwrap().0);
+    assert_eq!(
+        detail["row"]["revisit_at"],
+        Timestamp::parse_local("2026-11-23 18:30").unwrap().0
+    );
 
     // Retrying with the same id records the visit once.
     let args = json!({"household": hid, "outcome": "met", "id": "v-retry-1"});
     f.ok("record_visit", args.clone());
     f.ok("record_visit", args);
-    let n = f.ok("household_detail", json!({"id": hid}))["visits"].as_array().unwrap().len();
+    let n = f.ok("household_detail", json!({"id": hid}))["visits"]
+        .as_array()
+        .unwrap()
+        .len();
     assert_eq!(n, detail["visits"].as_array().unwrap().len() + 1);
 
-    let e = f.err("record_visit", json!({"household": hid, "outcome": "met", "residents": [{"resident": "r-nobody"}]}));
+    let e = f.err(
+        "record_visit",
+        json!({"household": hid, "outcome": "met", "residents": [{"resident": "r-nobody"}]}),
+    );
     assert_eq!(e.code, "not_found");
-    let e = f.err("record_visit", json!({"household": hid, "outcome": "partied"}));
+    let e = f.err(
+        "record_visit",
+        json!({"household": hid, "outcome": "partied"}),
+    );
     assert_eq!(e.code, "bad_args");
 }
 
@@ -217,25 +276,49 @@ fn recording_visits_fills_in_the_rest_and_only_moves_up() {
 fn only_leads_and_the_office_reassign_correct_or_write_for_others() {
     let mut f = Fixture::demo();
     let (hid, rid) = f.open_household();
-    let street = f.ok("list_streets", json!({}))[0]["id"].as_str().unwrap().to_string();
+    let street = f.ok("list_streets", json!({}))[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let team = f.app.store().teams().unwrap()[1].id.to_string();
-    let lead = f.ok("whoami", Value::Null)["identity"]["volunteer"].as_str().unwrap().to_string();
+    let lead = f.ok("whoami", Value::Null)["identity"]["volunteer"]
+        .as_str()
+        .unwrap()
+        .to_string();
     f.become_volunteer();
 
     let e = f.err("assign_street", json!({"street": street, "team": team}));
     assert_eq!(e.code, "forbidden");
-    assert_eq!(e.message, "Chỉ tổ trưởng hoặc văn phòng phường được phân công lại");
+    assert_eq!(
+        e.message,
+        "Chỉ tổ trưởng hoặc văn phòng phường được phân công lại"
+    );
     let e = f.err("assign_household", json!({"household": hid, "team": team}));
-    assert_eq!(e.message, "Chỉ tổ trưởng hoặc văn phòng phường được phân công lại");
-    let e = f.err("correct", json!({"household": hid, "resident": rid, "set": {}, "reason": "nhầm"}));
+    assert_eq!(
+        e.message,
+        "Chỉ tổ trưởng hoặc văn phòng phường được phân công lại"
+    );
+    let e = f.err(
+        "correct",
+        json!({"household": hid, "resident": rid, "set": {}, "reason": "nhầm"}),
+    );
     assert_eq!(e.code, "forbidden");
-    let e = f.err("record_visit", json!({"household": hid, "outcome": "met", "volunteer": lead}));
+    let e = f.err(
+        "record_visit",
+        json!({"household": hid, "outcome": "met", "volunteer": lead}),
+    );
     assert_eq!(e.code, "forbidden");
-    let e = f.err("create_ward", json!({"ward_name": "X", "campaign": "Y", "start": "2026-11-01", "end": "2026-11-02"}));
+    let e = f.err(
+        "create_ward",
+        json!({"ward_name": "X", "campaign": "Y", "start": "2026-11-01", "end": "2026-11-02"}),
+    );
     assert_eq!(e.code, "forbidden");
     f.app.set_lang(Lang::En);
     let e = f.err("assign_street", json!({"street": street, "team": team}));
-    assert_eq!(e.message, "Only team leads and the ward office can reassign work");
+    assert_eq!(
+        e.message,
+        "Only team leads and the ward office can reassign work"
+    );
     f.app.set_lang(Lang::Vi);
     // Their own visits are fine.
     f.ok("record_visit", json!({"household": hid, "outcome": "met"}));
@@ -244,9 +327,17 @@ fn only_leads_and_the_office_reassign_correct_or_write_for_others() {
     let a = f.ok("assign_street", json!({"street": street, "team": team}));
     assert_eq!(a["team"], json!(team));
     let rows = f.ok("list_streets", json!({"team": team}));
-    assert!(rows.as_array().unwrap().iter().any(|s| s["id"] == json!(street)));
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == json!(street))
+    );
     f.ok("assign_household", json!({"household": hid, "team": team}));
-    assert_eq!(f.ok("household_detail", json!({"id": hid}))["row"]["team"], json!(team));
+    assert_eq!(
+        f.ok("household_detail", json!({"id": hid}))["row"]["team"],
+        json!(team)
+    );
     let back = f.ok("assign_household", json!({"household": hid, "team": null}));
     assert_eq!(back["team"], Value::Null);
     let e = f.err("assign_street", json!({"street": street, "team": "t-nope"}));
@@ -260,7 +351,10 @@ fn a_lead_correction_needs_a_reason_and_moves_down() {
     let activated = json!({"cccd": "has", "level2_collected": true, "activation": "level1"});
     f.ok("record_visit", json!({"household": hid, "outcome": "met", "residents": [{"resident": rid, "reached": activated}]}));
     let before = f.ward_activated();
-    let e = f.err("correct", json!({"household": hid, "resident": rid, "set": {}, "reason": "  "}));
+    let e = f.err(
+        "correct",
+        json!({"household": hid, "resident": rid, "set": {}, "reason": "  "}),
+    );
     assert_eq!(e.code, "correction_without_reason");
     assert_eq!(e.message, "Điều chỉnh của tổ trưởng phải có lý do");
     let c = f.ok("correct", json!({"household": hid, "resident": rid, "set": {"cccd": "has"}, "reason": "Nhập nhầm người"}));
@@ -272,17 +366,41 @@ fn a_lead_correction_needs_a_reason_and_moves_down() {
 fn revisits_outside_the_window_are_refused() {
     let mut f = Fixture::demo();
     let (hid, _) = f.open_household();
-    let e = f.err("book_revisit", json!({"household": hid, "at": "2026-11-23 10:00"}));
+    let e = f.err(
+        "book_revisit",
+        json!({"household": hid, "at": "2026-11-23 10:00"}),
+    );
     assert_eq!(e.code, "outside_window");
-    assert!(e.message.starts_with("Giờ hẹn 2026-11-23 10:00 nằm ngoài khung giờ đi"), "{}", e.message);
+    assert!(
+        e.message
+            .starts_with("Giờ hẹn 2026-11-23 10:00 nằm ngoài khung giờ đi"),
+        "{}",
+        e.message
+    );
     f.app.set_lang(Lang::En);
-    let e = f.err("book_revisit", json!({"household": hid, "at": "2026-11-23 10:00"}));
+    let e = f.err(
+        "book_revisit",
+        json!({"household": hid, "at": "2026-11-23 10:00"}),
+    );
     assert!(e.message.contains("outside"), "{}", e.message);
-    let e = f.err("record_visit", json!({"household": hid, "outcome": "nobody_home", "revisit": {"at": "2026-11-23 23:00"}}));
+    let e = f.err(
+        "record_visit",
+        json!({"household": hid, "outcome": "nobody_home", "revisit": {"at": "2026-11-23 23:00"}}),
+    );
     assert_eq!(e.code, "outside_window");
-    let booked = f.ok("book_revisit", json!({"household": hid, "at": "2026-11-23 19:00", "note": "hẹn qua điện thoại"}));
-    assert_eq!(booked["revisit"]["at"], Timestamp::parse_local("2026-11-23 19:00").unwrap().0);
-    assert_eq!(booked["actions"], Value::Null, "a booking records no funnel facts");
+    let booked = f.ok(
+        "book_revisit",
+        json!({"household": hid, "at": "2026-11-23 19:00", "note": "hẹn qua điện thoại"}),
+    );
+    assert_eq!(
+        booked["revisit"]["at"],
+        Timestamp::parse_local("2026-11-23 19:00").unwrap().0
+    );
+    assert_eq!(
+        booked["actions"],
+        Value::Null,
+        "a booking records no funnel facts"
+    );
 }
 
 const HEADER: &str = "Tổ dân phố,Đường/Ngõ,Số nhà,Chủ hộ,Họ và tên,Năm sinh,Giới tính\n";
@@ -310,7 +428,11 @@ fn import_with_errors_imports_nothing_unless_told() {
     assert_eq!(report["imported"], false);
     assert_eq!(report["errors"].as_array().unwrap().len(), 1, "{report}");
     assert_eq!(report["errors"][0]["row"], 4);
-    assert_eq!(f.ok("list_households", json!({})), json!([]), "nothing imported");
+    assert_eq!(
+        f.ok("list_households", json!({})),
+        json!([]),
+        "nothing imported"
+    );
     assert_eq!(f.ok("list_streets", json!({})), json!([]));
 
     let report = f.ok("import", json!({"path": path, "accept_valid_rows": true}));
@@ -321,12 +443,21 @@ fn import_with_errors_imports_nothing_unless_told() {
     assert!(created >= 2, "{report}");
     let n = f.ok("list_households", json!({})).as_array().unwrap().len() as u64;
     assert_eq!(n, created);
-    assert_eq!(f.ok("search", json!({"query": "dao"}))[0]["full_name"], "Trần Thị Đào");
+    assert_eq!(
+        f.ok("search", json!({"query": "dao"}))[0]["full_name"],
+        "Trần Thị Đào"
+    );
 
     // The same list again changes nothing.
     let again = f.ok("import", json!({"path": path, "accept_valid_rows": true}));
-    assert_eq!(again["summary"], json!({"created": 0, "updated": 0, "unchanged": created}));
-    assert_eq!((again["new_groups"].as_u64(), again["new_streets"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        again["summary"],
+        json!({"created": 0, "updated": 0, "unchanged": created})
+    );
+    assert_eq!(
+        (again["new_groups"].as_u64(), again["new_streets"].as_u64()),
+        (Some(0), Some(0))
+    );
 
     let e = f.err("import", json!({"path": dir.path().join("missing.csv")}));
     assert_eq!(e.code, "import_io");

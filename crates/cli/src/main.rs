@@ -10,13 +10,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use gocua_app::commands::{
-    AssignHousehold, AssignStreet, BookRevisit, Correct, CreateWard, GenerateDemo, GetHousehold, Import,
-    ListHouseholds, ListStreets, ProgressBy, RecordVisit, RevisitArgs, Search, SetIdentity,
+    AssignHousehold, AssignStreet, BookRevisit, Correct, CreateWard, GenerateDemo, GetHousehold,
+    Import, ListHouseholds, ListStreets, ProgressBy, RecordVisit, RevisitArgs, Search, SetIdentity,
 };
 use gocua_app::queries::{Dimension, HouseholdFilter};
 use gocua_app::{App, Command, CommandError, ProgressEvent, Response, Stage};
 use gocua_domain::{
-    Activation, Blocker, CccdStatus, Funnel, HouseholdOutcome, Lang, ResidentAction, Role, Targets, Timestamp,
+    Activation, Blocker, CccdStatus, Funnel, HouseholdOutcome, Lang, ResidentAction, Role, Targets,
+    Timestamp,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -48,7 +49,11 @@ impl Global {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "gocua", version, about = "Gõ Cửa: đi từng ngõ, gõ từng nhà — CCCD và VNeID cho mọi người dân")]
+#[command(
+    name = "gocua",
+    version,
+    about = "Gõ Cửa: đi từng ngõ, gõ từng nhà — CCCD và VNeID cho mọi người dân"
+)]
 struct Cli {
     #[command(flatten)]
     global: Global,
@@ -280,7 +285,8 @@ fn parse_date(s: &str) -> Result<time::Date, String> {
 }
 
 fn parse_outcome(s: &str) -> Result<HouseholdOutcome, String> {
-    HouseholdOutcome::parse(s).ok_or_else(|| format!("expected met, nobody_home, refused or session, got {s:?}"))
+    HouseholdOutcome::parse(s)
+        .ok_or_else(|| format!("expected met, nobody_home, refused or session, got {s:?}"))
 }
 
 fn parse_blocker(s: &str) -> Result<Blocker, String> {
@@ -291,7 +297,8 @@ fn parse_blocker(s: &str) -> Result<Blocker, String> {
 }
 
 fn parse_dimension(s: &str) -> Result<Dimension, String> {
-    Dimension::parse(s).ok_or_else(|| format!("expected ward, group, street, team, volunteer or org, got {s:?}"))
+    Dimension::parse(s)
+        .ok_or_else(|| format!("expected ward, group, street, team, volunteer or org, got {s:?}"))
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -342,7 +349,12 @@ fn parse_resident(spec: &str) -> Result<ResidentAction, String> {
         }
         None => false,
     })?;
-    Ok(ResidentAction { resident, reached, blockers, note: String::new() })
+    Ok(ResidentAction {
+        resident,
+        reached,
+        blockers,
+        note: String::new(),
+    })
 }
 
 /// Why the command failed, and how to exit.
@@ -370,7 +382,10 @@ fn id<T: TryFrom<String, Error = gocua_domain::Error>>(s: &str, lang: Lang) -> R
     T::try_from(s.trim().to_string()).map_err(|e| CliError::Usage(e.message(lang)))
 }
 
-fn opt_id<T: TryFrom<String, Error = gocua_domain::Error>>(s: Option<&String>, lang: Lang) -> Result<Option<T>, CliError> {
+fn opt_id<T: TryFrom<String, Error = gocua_domain::Error>>(
+    s: Option<&String>,
+    lang: Lang,
+) -> Result<Option<T>, CliError> {
     s.map(|s| id(s, lang)).transpose()
 }
 
@@ -407,12 +422,18 @@ fn run(cli: Cli) -> Result<(), CliError> {
         other => to_command(other, lang)?,
     };
     let db = g.db_or("gocua.sqlite");
-    let creates = matches!(cmd, Command::CreateWard(_) | Command::Import(_) | Command::SetIdentity(_));
+    let creates = matches!(
+        cmd,
+        Command::CreateWard(_) | Command::Import(_) | Command::SetIdentity(_)
+    );
     if !creates && !db.exists() {
         return Err(CliError::Command(no_database(&db, lang)));
     }
     let mut app = open(&db, g)?;
-    let ctx = output::Context { today: app.today(), ..ctx };
+    let ctx = output::Context {
+        today: app.today(),
+        ..ctx
+    };
     let response = execute(&mut app, cmd, g)?;
     print(&response, g, &ctx);
     Ok(())
@@ -423,8 +444,12 @@ fn no_database(db: &Path, lang: Lang) -> CommandError {
     CommandError::new(
         "no_database",
         match lang {
-            Lang::Vi => format!("Chưa có tệp dữ liệu {p}: hãy chạy \"gocua init\" hoặc \"gocua demo\", hoặc chọn tệp bằng --db"),
-            Lang::En => format!("No replica at {p}: run \"gocua init\" or \"gocua demo\", or pick a file with --db"),
+            Lang::Vi => format!(
+                "Chưa có tệp dữ liệu {p}: hãy chạy \"gocua init\" hoặc \"gocua demo\", hoặc chọn tệp bằng --db"
+            ),
+            Lang::En => format!(
+                "No replica at {p}: run \"gocua init\" or \"gocua demo\", or pick a file with --db"
+            ),
         },
     )
 }
@@ -466,7 +491,8 @@ fn execute(app: &mut App, cmd: Command, g: &Global) -> Result<Response, CliError
 
 fn print(response: &Response, g: &Global, ctx: &output::Context) {
     let text = if g.json {
-        let mut s = serde_json::to_string_pretty(response).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        let mut s = serde_json::to_string_pretty(response)
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         s.push('\n');
         s
     } else {
@@ -478,7 +504,11 @@ fn print(response: &Response, g: &Global, ctx: &output::Context) {
 
 /// Turns a subcommand into a command of the table, with what its output needs.
 fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliError> {
-    let mut ctx = output::Context { by: Dimension::Ward, ranked: false, today: time::Date::MIN };
+    let mut ctx = output::Context {
+        by: Dimension::Ward,
+        ranked: false,
+        today: time::Date::MIN,
+    };
     let cmd = match cmd {
         Cmd::Init(a) => Command::CreateWard(CreateWard {
             ward_name: a.ward_name,
@@ -486,12 +516,21 @@ fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliErr
             campaign: a.campaign,
             start: a.start,
             end: a.end,
-            targets: Targets { cccd: a.target_cccd, level2: a.target_level2, activated: a.target_activated },
+            targets: Targets {
+                cccd: a.target_cccd,
+                level2: a.target_level2,
+                activated: a.target_activated,
+            },
             eligible_age: a.eligible_age,
             quota_per_volunteer: a.quota,
         }),
-        Cmd::Import(a) => Command::Import(Import { path: a.file, accept_valid_rows: a.accept_valid_rows }),
-        Cmd::Streets(a) => Command::ListStreets(ListStreets { team: opt_id(a.team.as_ref(), lang)? }),
+        Cmd::Import(a) => Command::Import(Import {
+            path: a.file,
+            accept_valid_rows: a.accept_valid_rows,
+        }),
+        Cmd::Streets(a) => Command::ListStreets(ListStreets {
+            team: opt_id(a.team.as_ref(), lang)?,
+        }),
         Cmd::Households(a) => Command::ListHouseholds(ListHouseholds {
             filter: HouseholdFilter {
                 team: opt_id(a.team.as_ref(), lang)?,
@@ -507,7 +546,9 @@ fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliErr
             let residents = a
                 .residents
                 .iter()
-                .map(|s| parse_resident(s).map_err(|e| CliError::Usage(format!("--resident {s}: {e}"))))
+                .map(|s| {
+                    parse_resident(s).map_err(|e| CliError::Usage(format!("--resident {s}: {e}")))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             Command::RecordVisit(RecordVisit {
                 household: id(&a.household, lang)?,
@@ -516,22 +557,36 @@ fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliErr
                 household_blockers: a.blockers,
                 note: a.note,
                 at: a.at,
-                revisit: a.revisit_at.map(|at| RevisitArgs { at, note: a.revisit_note }),
+                revisit: a.revisit_at.map(|at| RevisitArgs {
+                    at,
+                    note: a.revisit_note,
+                }),
                 volunteer: opt_id(a.volunteer.as_ref(), lang)?,
                 id: None,
             })
         }
-        Cmd::Revisit(a) => Command::BookRevisit(BookRevisit { household: id(&a.household, lang)?, at: a.at, note: a.note }),
+        Cmd::Revisit(a) => Command::BookRevisit(BookRevisit {
+            household: id(&a.household, lang)?,
+            at: a.at,
+            note: a.note,
+        }),
         Cmd::Correct(a) => Command::Correct(Correct {
             household: id(&a.household, lang)?,
             resident: id(&a.resident, lang)?,
-            set: parse_funnel_items(&a.set, |_| false).map_err(|e| CliError::Usage(format!("--set: {e}")))?,
+            set: parse_funnel_items(&a.set, |_| false)
+                .map_err(|e| CliError::Usage(format!("--set: {e}")))?,
             reason: a.reason,
         }),
         Cmd::Assign(a) => match a.kind {
             AssignKind::Street => {
                 let team = a.team.as_ref().ok_or_else(|| {
-                    CliError::Usage(lang.pick("Giao đường/ngõ cần --team", "Assigning a street needs --team").to_string())
+                    CliError::Usage(
+                        lang.pick(
+                            "Giao đường/ngõ cần --team",
+                            "Assigning a street needs --team",
+                        )
+                        .to_string(),
+                    )
                 })?;
                 Command::AssignStreet(AssignStreet {
                     street: id(&a.id, lang)?,
@@ -555,7 +610,10 @@ fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliErr
             Command::Leaderboard(ProgressBy { by: ctx.by })
         }
         Cmd::Daily => Command::DailyProgress,
-        Cmd::Search(a) => Command::Search(Search { query: a.query, limit: a.limit }),
+        Cmd::Search(a) => Command::Search(Search {
+            query: a.query,
+            limit: a.limit,
+        }),
         Cmd::Rebuild => Command::RebuildProjection,
         Cmd::Whoami => Command::Whoami,
         Cmd::Identity(a) => Command::SetIdentity(SetIdentity {
@@ -576,21 +634,46 @@ fn demo(a: DemoArgs, g: &Global) -> Result<(), CliError> {
     let lang = g.lang();
     let db = g.db_or("demo-data/ward.sqlite");
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| CliError::Other(anyhow::anyhow!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CliError::Other(anyhow::anyhow!("{}: {e}", dir.display())))?;
     }
     let mut app = open(&db, g)?;
-    let created = if app.store().ward().map_err(gocua_app::Error::from)?.is_none() {
-        let cmd = Command::GenerateDemo(GenerateDemo { seed: a.seed, households: a.households });
+    let created = if app
+        .store()
+        .ward()
+        .map_err(gocua_app::Error::from)?
+        .is_none()
+    {
+        let cmd = Command::GenerateDemo(GenerateDemo {
+            seed: a.seed,
+            households: a.households,
+        });
         Some(execute(&mut app, cmd, g)?)
     } else {
         None
     };
     let today = app.today();
-    let ward = execute(&mut app, Command::Progress(ProgressBy { by: Dimension::Ward }), g)?;
-    let teams = execute(&mut app, Command::Leaderboard(ProgressBy { by: Dimension::Team }), g)?;
+    let ward = execute(
+        &mut app,
+        Command::Progress(ProgressBy {
+            by: Dimension::Ward,
+        }),
+        g,
+    )?;
+    let teams = execute(
+        &mut app,
+        Command::Leaderboard(ProgressBy {
+            by: Dimension::Team,
+        }),
+        g,
+    )?;
     if g.json {
-        let body = serde_json::json!({ "created": created, "db": db, "progress": ward, "teams": teams });
-        println!("{}", serde_json::to_string_pretty(&body).unwrap_or_default());
+        let body =
+            serde_json::json!({ "created": created, "db": db, "progress": ward, "teams": teams });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&body).unwrap_or_default()
+        );
     } else {
         let ctx = |by, ranked| output::Context { by, ranked, today };
         let mut out = match &created {
@@ -618,18 +701,27 @@ mod tests {
 
     #[test]
     fn resident_specs_parse() {
-        let a = parse_resident("r-1:cccd=has,level2,activation=level2,guided,no_smartphone").unwrap();
+        let a =
+            parse_resident("r-1:cccd=has,level2,activation=level2,guided,no_smartphone").unwrap();
         assert_eq!(a.resident.as_str(), "r-1");
         assert_eq!(
             a.reached,
-            Funnel { cccd: CccdStatus::Has, level2_collected: true, activation: Activation::Level2, guided: true }
+            Funnel {
+                cccd: CccdStatus::Has,
+                level2_collected: true,
+                activation: Activation::Level2,
+                guided: true
+            }
         );
         assert_eq!(a.blockers, [Blocker::NoSmartphone]);
         assert_eq!(parse_resident("r-2").unwrap().reached, Funnel::default());
         assert!(parse_resident("r-1:cccd=maybe").is_err());
         assert!(parse_resident("r-1:dancing").is_err());
         assert!(parse_resident("bad id:level2").is_err());
-        assert_eq!(parse_funnel_items("none", |_| false).unwrap(), Funnel::default());
+        assert_eq!(
+            parse_funnel_items("none", |_| false).unwrap(),
+            Funnel::default()
+        );
     }
 
     #[test]

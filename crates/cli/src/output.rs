@@ -29,7 +29,12 @@ pub fn percent(part: u32, whole: u32, lang: Lang) -> String {
 
 /// "607.583 / 859.549 (70,68%)".
 pub fn fraction(part: u32, whole: u32, lang: Lang) -> String {
-    format!("{} / {} ({})", count(part, lang), count(whole, lang), percent(part, whole, lang))
+    format!(
+        "{} / {} ({})",
+        count(part, lang),
+        count(whole, lang),
+        percent(part, whole, lang)
+    )
 }
 
 /// Columns padded to their widest cell; numbers right-aligned.
@@ -100,17 +105,32 @@ fn when(t: Option<Timestamp>) -> String {
 }
 
 fn blockers(bs: &[Blocker], lang: Lang) -> String {
-    bs.iter().map(|b| b.label(lang)).collect::<Vec<_>>().join("; ")
+    bs.iter()
+        .map(|b| b.label(lang))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The domain's label for a funnel stage 0–4.
 pub fn stage_label(stage: u8, lang: Lang) -> &'static str {
     let f = match stage {
         0 => Funnel::default(),
-        1 => Funnel { cccd: CccdStatus::Has, ..Funnel::default() },
-        2 => Funnel { level2_collected: true, ..Funnel::default() },
-        3 => Funnel { activation: Activation::Level1, ..Funnel::default() },
-        _ => Funnel { guided: true, ..Funnel::default() },
+        1 => Funnel {
+            cccd: CccdStatus::Has,
+            ..Funnel::default()
+        },
+        2 => Funnel {
+            level2_collected: true,
+            ..Funnel::default()
+        },
+        3 => Funnel {
+            activation: Activation::Level1,
+            ..Funnel::default()
+        },
+        _ => Funnel {
+            guided: true,
+            ..Funnel::default()
+        },
     };
     f.stage_label(lang)
 }
@@ -201,7 +221,12 @@ fn import_report(r: &ImportReport, lang: Lang) -> String {
             (lang.pick("Nội dung", "Message"), false),
         ]);
         for e in &r.errors {
-            t.row(vec![e.row.to_string(), e.column.clone().unwrap_or_default(), e.code.to_string(), e.message.clone()]);
+            t.row(vec![
+                e.row.to_string(),
+                e.column.clone().unwrap_or_default(),
+                e.code.to_string(),
+                e.message.clone(),
+            ]);
         }
         out.push('\n');
         out.push_str(&t.render());
@@ -300,7 +325,10 @@ fn household(d: &HouseholdDetail, lang: Lang) -> String {
     let none = "-".to_string();
     for (label, value) in [
         (lang.pick("Chủ hộ", "Head"), r.head.clone()),
-        (lang.pick("Đường/Ngõ", "Street"), format!("{} ({})", r.street_name, r.group_name)),
+        (
+            lang.pick("Đường/Ngõ", "Street"),
+            format!("{} ({})", r.street_name, r.group_name),
+        ),
         (
             lang.pick("Phân công", "Assigned to"),
             match (&r.team, &r.volunteer) {
@@ -309,9 +337,24 @@ fn household(d: &HouseholdDetail, lang: Lang) -> String {
                 _ => none.clone(),
             },
         ),
-        (lang.pick("Đã kích hoạt", "Activated"), fraction(r.n_activated, r.n_eligible, lang)),
-        (lang.pick("Hẹn lại", "Revisit"), r.revisit_at.map(|t| t.format_local()).unwrap_or(none.clone())),
-        (lang.pick("Trở ngại", "Blockers"), if r.blockers.is_empty() { none.clone() } else { blockers(&r.blockers, lang) }),
+        (
+            lang.pick("Đã kích hoạt", "Activated"),
+            fraction(r.n_activated, r.n_eligible, lang),
+        ),
+        (
+            lang.pick("Hẹn lại", "Revisit"),
+            r.revisit_at
+                .map(|t| t.format_local())
+                .unwrap_or(none.clone()),
+        ),
+        (
+            lang.pick("Trở ngại", "Blockers"),
+            if r.blockers.is_empty() {
+                none.clone()
+            } else {
+                blockers(&r.blockers, lang)
+            },
+        ),
     ] {
         out.push_str(&format!("  {label}: {value}\n"));
     }
@@ -330,7 +373,12 @@ fn household(d: &HouseholdDetail, lang: Lang) -> String {
             p.full_name.clone(),
             p.birth_year.map(|y| y.to_string()).unwrap_or_default(),
             p.funnel.stage_label(lang).to_string(),
-            if p.eligible { lang.pick("có", "yes") } else { lang.pick("không", "no") }.to_string(),
+            if p.eligible {
+                lang.pick("có", "yes")
+            } else {
+                lang.pick("không", "no")
+            }
+            .to_string(),
             blockers(&p.blockers, lang),
         ]);
     }
@@ -344,7 +392,11 @@ fn household(d: &HouseholdDetail, lang: Lang) -> String {
                 v.at.format_local(),
                 v.volunteer,
                 v.outcome.label(lang),
-                if v.note.is_empty() { String::new() } else { format!(" — {}", v.note) }
+                if v.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {}", v.note)
+                }
             ));
         }
     }
@@ -360,18 +412,38 @@ fn visit_recorded(v: &Visit, lang: Lang) -> String {
             v.outcome.label(lang),
             v.at.format_local()
         ),
-        Lang::En => format!("Recorded visit {} to {} ({}) at {}.\n", v.id, v.household, v.outcome.label(lang), v.at.format_local()),
+        Lang::En => format!(
+            "Recorded visit {} to {} ({}) at {}.\n",
+            v.id,
+            v.household,
+            v.outcome.label(lang),
+            v.at.format_local()
+        ),
     };
     if let Some(r) = &v.revisit {
-        out.push_str(&format!("{}: {}\n", lang.pick("Hẹn lại", "Revisit booked"), r.at.format_local()));
+        out.push_str(&format!(
+            "{}: {}\n",
+            lang.pick("Hẹn lại", "Revisit booked"),
+            r.at.format_local()
+        ));
     }
     out
 }
 
 fn correction(c: &Correction, lang: Lang) -> String {
     match lang {
-        Lang::Vi => format!("Đã điều chỉnh {}: {} (lý do: {}).\n", c.resident, c.set.stage_label(lang), c.reason),
-        Lang::En => format!("Corrected {}: {} (reason: {}).\n", c.resident, c.set.stage_label(lang), c.reason),
+        Lang::Vi => format!(
+            "Đã điều chỉnh {}: {} (lý do: {}).\n",
+            c.resident,
+            c.set.stage_label(lang),
+            c.reason
+        ),
+        Lang::En => format!(
+            "Corrected {}: {} (reason: {}).\n",
+            c.resident,
+            c.set.stage_label(lang),
+            c.reason
+        ),
     }
 }
 
@@ -379,10 +451,20 @@ fn assigned(a: &Assigned, lang: Lang) -> String {
     let to = match (&a.team, &a.volunteer) {
         (Some(t), Some(v)) => format!("{t} / {v}"),
         (Some(t), None) => t.to_string(),
-        (None, _) => lang.pick("tổ phụ trách đường/ngõ", "the street's team").to_string(),
+        (None, _) => lang
+            .pick("tổ phụ trách đường/ngõ", "the street's team")
+            .to_string(),
     };
     match lang {
-        Lang::Vi => format!("Đã giao {} {} cho {to}.\n", if a.kind == "street" { "đường/ngõ" } else { "hộ" }, a.id),
+        Lang::Vi => format!(
+            "Đã giao {} {} cho {to}.\n",
+            if a.kind == "street" {
+                "đường/ngõ"
+            } else {
+                "hộ"
+            },
+            a.id
+        ),
         Lang::En => format!("Assigned {} {} to {to}.\n", a.kind, a.id),
     }
 }
@@ -404,16 +486,22 @@ fn progress(rows: &[ProgressRow], by: Dimension, ranked: bool, lang: Lang) -> St
     if ranked {
         cols.push(("#", true));
     }
-    cols.extend([
-        (name, false),
-        (lang.pick("Hộ đã thăm", "Visited"), true),
-        (lang.pick("Đủ tuổi", "Eligible"), true),
-        (lang.pick("CCCD", "Chip ID"), true),
-        (lang.pick("Hồ sơ mức 2", "Level 2"), true),
-        (lang.pick("Đã kích hoạt", "Activated"), true),
-    ]);
+    cols.push((name, false));
     if quota {
-        cols.push((lang.pick("Chỉ tiêu cá nhân", "Quota"), true));
+        // People and organisations are measured by their quota; few have households of their own.
+        cols.extend([
+            (lang.pick("Chỉ tiêu cá nhân", "Quota"), true),
+            (lang.pick("Hộ được giao", "Own households"), true),
+            (lang.pick("Đã kích hoạt", "Activated"), true),
+        ]);
+    } else {
+        cols.extend([
+            (lang.pick("Hộ đã thăm", "Visited"), true),
+            (lang.pick("Đủ tuổi", "Eligible"), true),
+            (lang.pick("CCCD", "Chip ID"), true),
+            (lang.pick("Hồ sơ mức 2", "Level 2"), true),
+            (lang.pick("Đã kích hoạt", "Activated"), true),
+        ]);
     }
     let mut t = Table::new(&cols);
     for (i, r) in rows.iter().enumerate() {
@@ -422,17 +510,35 @@ fn progress(rows: &[ProgressRow], by: Dimension, ranked: bool, lang: Lang) -> St
         if ranked {
             cells.push((i + 1).to_string());
         }
-        let label = if r.key.is_empty() { lang.pick("(chưa phân công)", "(unassigned)").to_string() } else { r.label.clone() };
-        cells.extend([
-            label,
-            format!("{} / {}", count(p.visited_households, lang), count(p.households, lang)),
-            count(p.eligible, lang),
-            count(p.cccd, lang),
-            count(p.level2, lang),
-            fraction(p.activated, p.eligible, lang),
-        ]);
-        if let Some(q) = r.quota.filter(|_| quota) {
-            cells.push(fraction(q.done, q.quota, lang));
+        let label = if r.key.is_empty() {
+            lang.pick("(chưa phân công)", "(unassigned)").to_string()
+        } else {
+            r.label.clone()
+        };
+        cells.push(label);
+        if quota {
+            let q = r.quota.unwrap_or_default();
+            cells.extend([
+                fraction(q.done, q.quota, lang),
+                count(p.households, lang),
+                if p.eligible > 0 {
+                    fraction(p.activated, p.eligible, lang)
+                } else {
+                    String::new()
+                },
+            ]);
+        } else {
+            cells.extend([
+                format!(
+                    "{} / {}",
+                    count(p.visited_households, lang),
+                    count(p.households, lang)
+                ),
+                count(p.eligible, lang),
+                count(p.cccd, lang),
+                count(p.level2, lang),
+                fraction(p.activated, p.eligible, lang),
+            ]);
         }
         t.row(cells);
     }
@@ -444,32 +550,60 @@ fn ward_summary(r: &ProgressRow, lang: Lang) -> String {
     let mut t = Table::new(&[("", false), ("", true), ("", false)]);
     let vs_target = |done: u32, goal: Option<u32>| -> String {
         match goal {
-            Some(goal) if goal > 0 => format!("{} {}", lang.pick("so với chỉ tiêu:", "of target:"), fraction(done, goal, lang)),
+            Some(goal) if goal > 0 => format!(
+                "{} {}",
+                lang.pick("so với chỉ tiêu:", "of target:"),
+                fraction(done, goal, lang)
+            ),
             _ => String::new(),
         }
     };
     let tg = r.target;
-    t.row(vec![lang.pick("Hộ đã thăm", "Households visited").into(), fraction(p.visited_households, p.households, lang), String::new()]);
-    t.row(vec![lang.pick("Công dân đủ tuổi", "Eligible residents").into(), count(p.eligible, lang), String::new()]);
+    t.row(vec![
+        lang.pick("Hộ đã thăm", "Households visited").into(),
+        fraction(p.visited_households, p.households, lang),
+        String::new(),
+    ]);
+    t.row(vec![
+        lang.pick("Công dân đủ tuổi", "Eligible residents").into(),
+        count(p.eligible, lang),
+        String::new(),
+    ]);
     t.row(vec![
         lang.pick("Có CCCD gắn chip", "Chip ID card").into(),
         fraction(p.cccd, p.eligible, lang),
         vs_target(p.cccd, tg.map(|t| t.cccd)),
     ]);
     t.row(vec![
-        lang.pick("Đã thu hồ sơ mức 2", "Level-2 applications").into(),
+        lang.pick("Đã thu hồ sơ mức 2", "Level-2 applications")
+            .into(),
         fraction(p.level2, p.eligible, lang),
         vs_target(p.level2, tg.map(|t| t.level2)),
     ]);
     t.row(vec![
-        lang.pick("Đã kích hoạt tài khoản", "Accounts activated").into(),
+        lang.pick("Đã kích hoạt tài khoản", "Accounts activated")
+            .into(),
         fraction(p.activated, p.eligible, lang),
         vs_target(p.activated, tg.map(|t| t.activated)),
     ]);
-    t.row(vec![lang.pick("Đã hướng dẫn DVC", "Guided to online services").into(), fraction(p.guided, p.eligible, lang), String::new()]);
-    let title = if r.label.is_empty() { lang.pick("Toàn phường", "Whole ward").to_string() } else { r.label.clone() };
+    t.row(vec![
+        lang.pick("Đã hướng dẫn DVC", "Guided to online services")
+            .into(),
+        fraction(p.guided, p.eligible, lang),
+        String::new(),
+    ]);
+    let title = if r.label.is_empty() {
+        lang.pick("Toàn phường", "Whole ward").to_string()
+    } else {
+        r.label.clone()
+    };
     // The header row of this two-column table is empty: drop it and its rule.
-    let body: String = t.render().lines().skip(2).map(|l| format!("  {l}\n")).collect();
+    let body: String = t
+        .render()
+        .lines()
+        .skip(2)
+        .map(|l| format!("  {l}\n"))
+        .collect();
     format!("{title}\n{body}")
 }
 
@@ -509,7 +643,9 @@ fn daily(rows: &[DayRow], today: Date, lang: Lang) -> String {
 
 fn search(hits: &[ResidentHit], lang: Lang) -> String {
     if hits.is_empty() {
-        return lang.pick("Không tìm thấy ai.\n", "Nobody found.\n").to_string();
+        return lang
+            .pick("Không tìm thấy ai.\n", "Nobody found.\n")
+            .to_string();
     }
     let mut t = Table::new(&[
         (lang.pick("Mã", "Id"), false),
@@ -534,8 +670,14 @@ fn search(hits: &[ResidentHit], lang: Lang) -> String {
 
 fn rebuilt(r: &Rebuilt, lang: Lang) -> String {
     match lang {
-        Lang::Vi => format!("Đã dựng lại dữ liệu tra cứu từ {} tài liệu.\n", format_count(r.documents, lang)),
-        Lang::En => format!("Rebuilt the projection from {} documents.\n", format_count(r.documents, lang)),
+        Lang::Vi => format!(
+            "Đã dựng lại dữ liệu tra cứu từ {} tài liệu.\n",
+            format_count(r.documents, lang)
+        ),
+        Lang::En => format!(
+            "Rebuilt the projection from {} documents.\n",
+            format_count(r.documents, lang)
+        ),
     }
 }
 
@@ -548,12 +690,36 @@ fn whoami(w: &WhoAmI, lang: Lang) -> String {
     };
     let mut out = String::new();
     for (label, value) in [
-        (lang.pick("Vai trò", "Role"), id.role.label(lang).to_string()),
-        (lang.pick("Người dùng", "Volunteer"), named(id.volunteer.as_ref().map(|v| v.to_string()), &w.volunteer_name)),
-        (lang.pick("Tổ công tác", "Team"), named(id.team.as_ref().map(|t| t.to_string()), &w.team_name)),
-        (lang.pick("Thiết bị", "Device"), id.device.as_ref().map(|d| d.to_string()).unwrap_or("-".into())),
-        (lang.pick("Phường", "Ward"), w.ward.clone().unwrap_or("-".into())),
-        (lang.pick("Chiến dịch", "Campaign"), w.campaign.clone().unwrap_or("-".into())),
+        (
+            lang.pick("Vai trò", "Role"),
+            id.role.label(lang).to_string(),
+        ),
+        (
+            lang.pick("Người dùng", "Volunteer"),
+            named(
+                id.volunteer.as_ref().map(|v| v.to_string()),
+                &w.volunteer_name,
+            ),
+        ),
+        (
+            lang.pick("Tổ công tác", "Team"),
+            named(id.team.as_ref().map(|t| t.to_string()), &w.team_name),
+        ),
+        (
+            lang.pick("Thiết bị", "Device"),
+            id.device
+                .as_ref()
+                .map(|d| d.to_string())
+                .unwrap_or("-".into()),
+        ),
+        (
+            lang.pick("Phường", "Ward"),
+            w.ward.clone().unwrap_or("-".into()),
+        ),
+        (
+            lang.pick("Chiến dịch", "Campaign"),
+            w.campaign.clone().unwrap_or("-".into()),
+        ),
     ] {
         out.push_str(&format!("{label}: {value}\n"));
     }
@@ -566,8 +732,14 @@ mod tests {
 
     #[test]
     fn figures_read_like_ward_reports() {
-        assert_eq!(fraction(607_583, 859_549, Lang::Vi), "607.583 / 859.549 (70,68%)");
-        assert_eq!(fraction(607_583, 859_549, Lang::En), "607,583 / 859,549 (70.68%)");
+        assert_eq!(
+            fraction(607_583, 859_549, Lang::Vi),
+            "607.583 / 859.549 (70,68%)"
+        );
+        assert_eq!(
+            fraction(607_583, 859_549, Lang::En),
+            "607,583 / 859,549 (70.68%)"
+        );
         assert_eq!(percent(0, 0, Lang::Vi), "0,00%");
     }
 
@@ -577,7 +749,7 @@ mod tests {
         t.row(vec!["Đặng Thị Hoa".into(), "1.234".into()]);
         t.row(vec!["An".into(), "5".into()]);
         expect_test::expect![[r#"
-            Tên                Số
+            Tên              Số
             ────────────  ─────
             Đặng Thị Hoa  1.234
             An                5

@@ -95,6 +95,7 @@ pub(crate) fn persist(
     doc: &mut AutoCommit,
     is_new: bool,
     compact_after: i64,
+    mode: Projection<'_>,
 ) -> Result<WriteOutcome> {
     let heads = doc.get_heads();
     if is_new && heads.is_empty() {
@@ -136,7 +137,10 @@ pub(crate) fn persist(
         }
     }
     failpoint("after_doc_row")?;
-    projection::project(tx, id, kind, doc)?;
+    match mode {
+        Projection::NewVisit(v) if !is_new => projection::project_new_visit(tx, id, doc, v)?,
+        _ => projection::project(tx, id, kind, doc)?,
+    }
     failpoint("after_projection")?;
     Ok(WriteOutcome { changed: true, heads })
 }
@@ -147,6 +151,15 @@ pub(crate) fn commit_options() -> CommitOptions {
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
     CommitOptions::default().with_time(now)
+}
+
+/// How a write updates the projection. Both give the same rows (tests compare them with a
+/// rebuild); the visit path touches only what one new visit can change, because recording a
+/// visit is the hot path on a phone.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Projection<'a> {
+    Full,
+    NewVisit(&'a gocua_domain::Visit),
 }
 
 /// How a write finds its document.
@@ -182,7 +195,19 @@ impl Store {
 
     /// Runs `edit` on each listed document and persists all of them in one SQLite transaction:
     /// either every change and its projection is stored, or none is.
-    pub(crate) fn write_docs<F>(&mut self, items: Vec<(String, DocKind, Presence)>, mut edit: F) -> Result<Vec<WriteOutcome>>
+    pub(crate) fn write_docs<F>(&mut self, items: Vec<(String, DocKind, Presence)>, edit: F) -> Result<Vec<WriteOutcome>>
+    where
+        F: FnMut(usize, &str, &mut AutoCommit) -> Result<()>,
+    {
+        self.write_docs_with(items, Projection::Full, edit)
+    }
+
+    pub(crate) fn write_docs_with<F>(
+        &mut self,
+        items: Vec<(String, DocKind, Presence)>,
+        mode: Projection<'_>,
+        mut edit: F,
+    ) -> Result<Vec<WriteOutcome>>
     where
         F: FnMut(usize, &str, &mut AutoCommit) -> Result<()>,
     {
@@ -208,7 +233,7 @@ impl Store {
                 };
                 let r = edit(i, id, &mut doc).and_then(|()| {
                     doc.commit_with(commit_options());
-                    persist(&tx, id, *kind, &mut doc, is_new, self.opts.compact_after)
+                    persist(&tx, id, *kind, &mut doc, is_new, self.opts.compact_after, mode)
                 });
                 taken.push((id.clone(), doc));
                 outcomes.push(r?);

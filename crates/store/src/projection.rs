@@ -3,7 +3,7 @@
 
 use automerge::AutoCommit;
 use gocua_domain::{Blocker, Funnel, resident_funnel, text, visit::current_blockers};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{DocKind, Result, household_doc, plan_doc};
 
@@ -130,45 +130,8 @@ fn project_household(tx: &Connection, id: &str, doc: &AutoCommit) -> Result<()> 
         ])?;
         ins_fts.execute(params![tx.last_insert_rowid(), name_key])?;
     }
-    let mut ins_visit = tx.prepare_cached(
-        "INSERT INTO p_visits (id, household_id, at, day, volunteer, team, device, outcome, json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?;
-    let mut ins_action = tx.prepare_cached(
-        "INSERT OR REPLACE INTO p_visit_actions
-            (visit_id, resident_id, household_id, volunteer, day, at, level2, activation, guided)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?;
     for v in &st.visits {
-        let day = gocua_domain::time::format_date(v.at.local_date());
-        ins_visit.execute(params![
-            v.id.as_str(),
-            id,
-            v.at.0,
-            day,
-            v.volunteer.as_str(),
-            v.team.as_ref().map(|t| t.as_str()),
-            v.device.as_ref().map(|d| d.as_str()),
-            variant(&v.outcome),
-            serde_json::to_string(v).unwrap_or_default(),
-        ])?;
-        for a in &v.actions {
-            if !h.residents.iter().any(|r| r.id == a.resident) {
-                continue;
-            }
-            let (_, l2, act, g) = funnel_cols(a.reached);
-            ins_action.execute(params![
-                v.id.as_str(),
-                a.resident.as_str(),
-                id,
-                v.volunteer.as_str(),
-                day,
-                v.at.0,
-                l2,
-                act,
-                g
-            ])?;
-        }
+        insert_visit_rows(tx, id, &h.residents, v)?;
     }
     let mut ins_corr = tx.prepare_cached(
         "INSERT INTO p_corrections (id, household_id, resident_id, at, by, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -183,6 +146,79 @@ fn project_household(tx: &Connection, id: &str, doc: &AutoCommit) -> Result<()> 
             serde_json::to_string(c).unwrap_or_default()
         ])?;
     }
+    Ok(())
+}
+
+fn insert_visit_rows(tx: &Connection, id: &str, residents: &[gocua_domain::Resident], v: &gocua_domain::Visit) -> Result<()> {
+    let day = gocua_domain::time::format_date(v.at.local_date());
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO p_visits (id, household_id, at, day, volunteer, team, device, outcome, json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        v.id.as_str(),
+        id,
+        v.at.0,
+        day,
+        v.volunteer.as_str(),
+        v.team.as_ref().map(|t| t.as_str()),
+        v.device.as_ref().map(|d| d.as_str()),
+        variant(&v.outcome),
+        serde_json::to_string(v).unwrap_or_default(),
+    ])?;
+    let mut ins_action = tx.prepare_cached(
+        "INSERT OR REPLACE INTO p_visit_actions
+            (visit_id, resident_id, household_id, volunteer, day, at, level2, activation, guided)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for a in &v.actions {
+        if !residents.iter().any(|r| r.id == a.resident) {
+            continue;
+        }
+        let (_, l2, act, g) = funnel_cols(a.reached);
+        ins_action.execute(params![v.id.as_str(), a.resident.as_str(), id, v.volunteer.as_str(), day, v.at.0, l2, act, g])?;
+    }
+    Ok(())
+}
+
+/// The projection change one new visit makes: its rows, the funnel and blockers of the residents
+/// it mentions, and the household's visit summary. Same rows as `project_household` would write.
+pub(crate) fn project_new_visit(tx: &Connection, id: &str, doc: &AutoCommit, visit: &gocua_domain::Visit) -> Result<()> {
+    let known: Option<i64> = tx
+        .prepare_cached("SELECT 1 FROM p_visits WHERE id = ?1")?
+        .query_row([visit.id.as_str()], |r| r.get(0))
+        .optional()?;
+    if known.is_some() {
+        // A visit re-recorded under an existing id may touch other residents: project it all.
+        return project_household(tx, id, doc);
+    }
+    let st = household_doc::read(doc, id);
+    let h = &st.household;
+    if let Some(v) = st.visits.iter().find(|v| v.id == visit.id) {
+        insert_visit_rows(tx, id, &h.residents, v)?;
+    }
+    let mut upd = tx.prepare_cached(
+        "UPDATE p_residents SET cccd = ?2, level2 = ?3, activation = ?4, guided = ?5, blockers = ?6, excluded = ?7
+         WHERE id = ?1",
+    )?;
+    for r in h.residents.iter().filter(|r| visit.action_for(&r.id).is_some()) {
+        let f = resident_funnel(&r.id, r.base, &st.visits, &st.corrections);
+        let blockers = current_blockers(&r.id, &st.visits);
+        let excluded = blockers.iter().any(|b| b.removes_from_target());
+        let (c, l2, a, g) = funnel_cols(f);
+        upd.execute(params![r.id.as_str(), c, l2, a, g, blockers_text(&blockers), excluded as i64])?;
+    }
+    let latest = st.visits.last();
+    tx.prepare_cached(
+        "UPDATE p_households SET blockers = ?2, n_visits = ?3, last_visit = ?4, revisit_at = ?5 WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        latest.map(|v| blockers_text(&v.household_blockers)).unwrap_or_default(),
+        st.visits.len() as i64,
+        latest.map(|v| v.at.0),
+        latest.and_then(|v| v.revisit.as_ref()).map(|r| r.at.0),
+    ])?;
     Ok(())
 }
 

@@ -9,9 +9,10 @@
 use std::collections::HashMap;
 
 use gocua_domain::{
-    Activation, Blocker, CccdStatus, Correction, Funnel, Gender, Group, GroupId, HouseholdId, HouseholdKind,
-    Org, OrgId, Progress, ResidentId, Role, StreetId, Targets, Team, TeamId, Timestamp, Visit, Volunteer,
-    VolunteerId, Ward, campaign::Campaign, progress::ratio_percent, text, time::date_serde,
+    Activation, Blocker, CccdStatus, Correction, Funnel, Gender, Group, GroupId, HouseholdId,
+    HouseholdKind, Org, OrgId, Progress, ResidentId, Role, StreetId, Targets, Team, TeamId,
+    Timestamp, Visit, Volunteer, VolunteerId, Ward, campaign::Campaign, progress::ratio_percent,
+    text, time::date_serde,
 };
 use rusqlite::{OptionalExtension, ToSql, params};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -130,8 +131,14 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 6] =
-        [Dimension::Ward, Dimension::Group, Dimension::Street, Dimension::Team, Dimension::Volunteer, Dimension::Org];
+    pub const ALL: [Dimension; 6] = [
+        Dimension::Ward,
+        Dimension::Group,
+        Dimension::Street,
+        Dimension::Team,
+        Dimension::Volunteer,
+        Dimension::Org,
+    ];
 
     pub fn parse(s: &str) -> Option<Dimension> {
         match text::fold(s).as_str() {
@@ -185,7 +192,9 @@ pub struct ProgressRow {
 /// came with the imported list) or was first recorded before the campaign started — and adds
 /// each day's new activations, so on the last day it equals the ward's activated count (unless
 /// activations were recorded after the campaign ended). Residents a lead corrected back down
-/// are not counted on any day. All counts are over eligible residents.
+/// are not counted on any day. All counts are over eligible residents. The projection does not
+/// keep the imported baseline, so a resident imported as activated whose activation a visit
+/// records again is counted on that visit's day rather than in the baseline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayRow {
     #[serde(with = "date_serde")]
@@ -234,13 +243,19 @@ impl Store {
             .prepare_cached("SELECT json FROM p_plan WHERE key = ?1")?
             .query_row([key], |r| r.get(0))
             .optional()?;
-        json.map(|j| serde_json::from_str(&j).map_err(|e| Error::CorruptDoc(format!("plan.{key}"), e.to_string())))
-            .transpose()
+        json.map(|j| {
+            serde_json::from_str(&j)
+                .map_err(|e| Error::CorruptDoc(format!("plan.{key}"), e.to_string()))
+        })
+        .transpose()
     }
 
     /// Latest birth year that counts towards targets on `as_of`.
     fn eligible_cutoff(&self, as_of: Date) -> Result<i64> {
-        let age = self.campaign()?.map(|c| c.eligible_age).unwrap_or(DEFAULT_ELIGIBLE_AGE);
+        let age = self
+            .campaign()?
+            .map(|c| c.eligible_age)
+            .unwrap_or(DEFAULT_ELIGIBLE_AGE);
         Ok(i64::from(as_of.year()) - i64::from(age))
     }
 
@@ -252,7 +267,12 @@ impl Store {
         self.household_rows(f, None, as_of)
     }
 
-    fn household_rows(&self, f: &HouseholdFilter, id: Option<&HouseholdId>, as_of: Date) -> Result<Vec<HouseholdRow>> {
+    fn household_rows(
+        &self,
+        f: &HouseholdFilter,
+        id: Option<&HouseholdId>,
+        as_of: Date,
+    ) -> Result<Vec<HouseholdRow>> {
         let cutoff = self.eligible_cutoff(as_of)?;
         let team = f.team.as_ref().map(|t| t.as_str());
         let volunteer = f.volunteer.as_ref().map(|v| v.as_str());
@@ -291,9 +311,16 @@ impl Store {
             }
             None => {}
         }
-        let limit = f.limit.map(|l| l.min(i64::MAX as usize) as i64).unwrap_or(-1);
+        let limit = f
+            .limit
+            .map(|l| l.min(i64::MAX as usize) as i64)
+            .unwrap_or(-1);
         args.push((":limit", &limit));
-        let where_ = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+        let where_ = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
         let sql = format!(
             "WITH hh AS (SELECT * FROM ({ASSIGNED_HOUSEHOLDS}) {where_}),
              res AS (
@@ -362,8 +389,16 @@ impl Store {
 
     /// One household with its residents, visits and corrections; `None` if this replica does
     /// not hold it.
-    pub fn household_detail(&self, id: &HouseholdId, as_of: Date) -> Result<Option<HouseholdDetail>> {
-        let Some(row) = self.household_rows(&HouseholdFilter::default(), Some(id), as_of)?.into_iter().next() else {
+    pub fn household_detail(
+        &self,
+        id: &HouseholdId,
+        as_of: Date,
+    ) -> Result<Option<HouseholdDetail>> {
+        let Some(row) = self
+            .household_rows(&HouseholdFilter::default(), Some(id), as_of)?
+            .into_iter()
+            .next()
+        else {
             return Ok(None);
         };
         let cutoff = self.eligible_cutoff(as_of)?;
@@ -373,7 +408,8 @@ impl Store {
              FROM p_residents WHERE household_id = :id
              ORDER BY birth_year IS NULL, birth_year, roster_key, id"
         ))?;
-        let mut rows = stmt.query(rusqlite::named_params! { ":id": id.as_str(), ":cutoff": cutoff })?;
+        let mut rows =
+            stmt.query(rusqlite::named_params! { ":id": id.as_str(), ":cutoff": cutoff })?;
         let mut residents = Vec::new();
         while let Some(r) = rows.next()? {
             let funnel = funnel_from(r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?);
@@ -398,16 +434,25 @@ impl Store {
             "SELECT id, json FROM p_corrections WHERE household_id = ?1 ORDER BY at DESC, id DESC",
             id.as_str(),
         )?;
-        Ok(Some(HouseholdDetail { row, residents, visits, corrections }))
+        Ok(Some(HouseholdDetail {
+            row,
+            residents,
+            visits,
+            corrections,
+        }))
     }
 
     fn json_rows<T: DeserializeOwned>(&self, sql: &str, arg: &str) -> Result<Vec<T>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt.query_map([arg], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let rows = stmt.query_map([arg], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (id, json) = row?;
-            out.push(serde_json::from_str(&json).map_err(|e| Error::CorruptDoc(id, e.to_string()))?);
+            out.push(
+                serde_json::from_str(&json).map_err(|e| Error::CorruptDoc(id, e.to_string()))?,
+            );
         }
         Ok(out)
     }
@@ -436,10 +481,10 @@ impl Store {
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
             let street_team: Option<String> = r.get(4)?;
-            if let Some(t) = team {
-                if street_team.as_deref() != Some(t.as_str()) && !team_streets.contains(&id) {
-                    continue;
-                }
+            if team.is_some_and(|t| {
+                street_team.as_deref() != Some(t.as_str()) && !team_streets.contains(&id)
+            }) {
+                continue;
             }
             let progress = per_street.get(&id).copied().unwrap_or_default();
             out.push(StreetRow {
@@ -459,7 +504,9 @@ impl Store {
     /// Residents whose name matches every word of `query` as a prefix, diacritics and case
     /// ignored ("nguyen van b" finds "Nguyễn Văn Bằng"), in roster order (given name first).
     pub fn search_residents(&self, query: &str, limit: usize) -> Result<Vec<ResidentHit>> {
-        let Some(q) = fts_query(query) else { return Ok(Vec::new()) };
+        let Some(q) = fts_query(query) else {
+            return Ok(Vec::new());
+        };
         if limit == 0 {
             return Ok(Vec::new());
         }
@@ -500,7 +547,13 @@ impl Store {
     pub fn progress(&self, by: Dimension, as_of: Date) -> Result<Vec<ProgressRow>> {
         let stats = self.household_stats(as_of)?;
         let campaign = self.campaign()?;
-        let row = |key: String, label: String| ProgressRow { key, label, progress: Progress::default(), target: None, quota: None };
+        let row = |key: String, label: String| ProgressRow {
+            key,
+            label,
+            progress: Progress::default(),
+            target: None,
+            quota: None,
+        };
         let mut rows: Vec<ProgressRow> = match by {
             Dimension::Ward => {
                 let ward = self.ward()?;
@@ -515,41 +568,61 @@ impl Store {
                 vec![r]
             }
             Dimension::Group => {
-                let labels = self.labels("SELECT id, name FROM p_groups ORDER BY sort_key, id")?;
+                let labels = self.pairs("SELECT id, name FROM p_groups ORDER BY sort_key, id")?;
                 cut(&stats, labels, |h| Some(h.group.as_str()))
             }
             Dimension::Street => {
-                let labels = self.labels("SELECT id, name FROM p_streets ORDER BY sort_key, id")?;
+                let labels = self.pairs("SELECT id, name FROM p_streets ORDER BY sort_key, id")?;
                 cut(&stats, labels, |h| Some(h.street.as_str()))
             }
             Dimension::Team => {
-                let labels = sorted_by_name(self.labels("SELECT id, name FROM p_teams")?);
+                let labels = sorted_by_name(self.pairs("SELECT id, name FROM p_teams")?);
                 cut(&stats, labels, |h| h.team.as_deref())
             }
             Dimension::Volunteer => {
-                let labels = sorted_by_name(self.labels("SELECT id, name FROM p_volunteers")?);
+                let mut labels: Vec<(String, String)> =
+                    self.pairs("SELECT id, name FROM p_volunteers")?;
+                labels.sort_by_cached_key(|(id, name)| (text::roster_key(name), id.clone()));
                 let mut rows = cut(&stats, labels, |h| h.volunteer.as_deref());
                 // Households with no volunteer of their own belong to their whole team: they
                 // are nobody's personal progress, so no "unassigned" row here.
                 rows.retain(|r| !r.key.is_empty());
                 let done = self.quota_done("a.volunteer")?;
-                let quota = campaign.as_ref().map(|c| c.quota_per_volunteer).unwrap_or(0);
+                let quota = campaign
+                    .as_ref()
+                    .map(|c| c.quota_per_volunteer)
+                    .unwrap_or(0);
                 for r in &mut rows {
-                    r.quota = Some(Quota { done: done.get(&r.key).copied().unwrap_or(0), quota });
+                    r.quota = Some(Quota {
+                        done: done.get(&r.key).copied().unwrap_or(0),
+                        quota,
+                    });
                 }
                 rows
             }
             Dimension::Org => {
-                let labels = sorted_by_name(self.labels("SELECT id, name FROM p_orgs")?);
-                let members: Vec<(String, String)> = self.pairs("SELECT id, org FROM p_volunteers")?;
-                let org_of: HashMap<&str, &str> = members.iter().map(|(v, o)| (v.as_str(), o.as_str())).collect();
-                let mut rows = cut(&stats, labels, |h| h.volunteer.as_deref().and_then(|v| org_of.get(v).copied()));
+                let labels = sorted_by_name(self.pairs("SELECT id, name FROM p_orgs")?);
+                let members: Vec<(String, String)> =
+                    self.pairs("SELECT id, org FROM p_volunteers")?;
+                let org_of: HashMap<&str, &str> = members
+                    .iter()
+                    .map(|(v, o)| (v.as_str(), o.as_str()))
+                    .collect();
+                let mut rows = cut(&stats, labels, |h| {
+                    h.volunteer.as_deref().and_then(|v| org_of.get(v).copied())
+                });
                 rows.retain(|r| !r.key.is_empty());
                 let done = self.quota_done("v.org")?;
-                let per = campaign.as_ref().map(|c| c.quota_per_volunteer).unwrap_or(0);
+                let per = campaign
+                    .as_ref()
+                    .map(|c| c.quota_per_volunteer)
+                    .unwrap_or(0);
                 for r in &mut rows {
                     let n = members.iter().filter(|(_, o)| *o == r.key).count() as u32;
-                    r.quota = Some(Quota { done: done.get(&r.key).copied().unwrap_or(0), quota: per.saturating_mul(n) });
+                    r.quota = Some(Quota {
+                        done: done.get(&r.key).copied().unwrap_or(0),
+                        quota: per.saturating_mul(n),
+                    });
                 }
                 rows
             }
@@ -588,7 +661,9 @@ impl Store {
     /// One row for every day of the campaign; empty without a campaign. See [`DayRow`] for what
     /// each figure means.
     pub fn daily_progress(&self, as_of: Date) -> Result<Vec<DayRow>> {
-        let Some(c) = self.campaign()? else { return Ok(Vec::new()) };
+        let Some(c) = self.campaign()? else {
+            return Ok(Vec::new());
+        };
         let cutoff = self.eligible_cutoff(as_of)?;
         let start = gocua_domain::time::format_date(c.start);
         let end = gocua_domain::time::format_date(c.end);
@@ -599,7 +674,9 @@ impl Store {
                 "SELECT day, COUNT(*), COUNT(DISTINCT household_id) FROM p_visits
                  WHERE day BETWEEN ?1 AND ?2 GROUP BY day",
             )?;
-            let rows = stmt.query_map([&start, &end], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?;
+            let rows = stmt.query_map([&start, &end], |r| {
+                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
+            })?;
             for row in rows {
                 let (d, n, hh) = row?;
                 visits.insert(d, (n, hh));
@@ -616,13 +693,17 @@ impl Store {
                  GROUP BY f.first_day"
             );
             let mut stmt = self.conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(rusqlite::named_params! { ":cutoff": cutoff }, |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let rows = stmt.query_map(rusqlite::named_params! { ":cutoff": cutoff }, |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         };
         let activations = first_days("activation > 0", "r.activation > 0")?;
         let level2 = first_days("level2 = 1", "r.level2 = 1")?;
         let per_day = |v: &[(Option<String>, u32)]| -> HashMap<String, u32> {
-            v.iter().filter_map(|(d, n)| d.clone().map(|d| (d, *n))).collect()
+            v.iter()
+                .filter_map(|(d, n)| d.clone().map(|d| (d, *n)))
+                .collect()
         };
         let new_act = per_day(&activations);
         let new_l2 = per_day(&level2);
@@ -650,10 +731,15 @@ impl Store {
     }
 
     /// Who is responsible for a household now: its own assignment, else its street's.
-    pub fn assignment_of(&self, household: &HouseholdId) -> Result<Option<(TeamId, Option<VolunteerId>)>> {
+    pub fn assignment_of(
+        &self,
+        household: &HouseholdId,
+    ) -> Result<Option<(TeamId, Option<VolunteerId>)>> {
         let own: Option<(String, Option<String>)> = self
             .conn
-            .prepare_cached("SELECT team, volunteer FROM p_household_assign WHERE household_id = ?1")?
+            .prepare_cached(
+                "SELECT team, volunteer FROM p_household_assign WHERE household_id = ?1",
+            )?
             .query_row([household.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let found = match own {
@@ -667,7 +753,9 @@ impl Store {
                 .query_row([household.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?,
         };
-        found.map(|(t, v): (String, Option<String>)| Ok((TeamId::parse(&t)?, opt_id(v)?))).transpose()
+        found
+            .map(|(t, v): (String, Option<String>)| Ok((TeamId::parse(&t)?, opt_id(v)?)))
+            .transpose()
     }
 
     /// Ids of the households a team is responsible for now (the hub's access rule), including
@@ -684,12 +772,24 @@ impl Store {
 
     /// Teams in Vietnamese order of their names.
     pub fn teams(&self) -> Result<Vec<Team>> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, name, lead FROM p_teams")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, name, lead FROM p_teams")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (id, name, lead) = row?;
-            out.push(Team { id: TeamId::parse(&id)?, name, lead: opt_id(lead)? });
+            out.push(Team {
+                id: TeamId::parse(&id)?,
+                name,
+                lead: opt_id(lead)?,
+            });
         }
         out.sort_by_cached_key(|t| (text::sort_key(&t.name), t.id.clone()));
         Ok(out)
@@ -697,7 +797,9 @@ impl Store {
 
     /// Volunteers in roster order (given name first).
     pub fn volunteers(&self) -> Result<Vec<Volunteer>> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, name, org, team, role, phone FROM p_volunteers")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, name, org, team, role, phone FROM p_volunteers")?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
@@ -707,7 +809,8 @@ impl Store {
                 name: r.get(1)?,
                 org: OrgId::parse(&r.get::<_, String>(2)?)?,
                 team: opt_id(r.get(3)?)?,
-                role: Role::parse(&role).ok_or_else(|| Error::CorruptDoc("plan.volunteer".into(), role))?,
+                role: Role::parse(&role)
+                    .ok_or_else(|| Error::CorruptDoc("plan.volunteer".into(), role))?,
                 phone: r.get(5)?,
             });
         }
@@ -717,7 +820,9 @@ impl Store {
 
     /// Residential groups in Vietnamese order.
     pub fn groups(&self) -> Result<Vec<Group>> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, name, kind FROM p_groups ORDER BY sort_key, id")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, name, kind FROM p_groups ORDER BY sort_key, id")?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
@@ -725,7 +830,8 @@ impl Store {
             out.push(Group {
                 id: GroupId::parse(&r.get::<_, String>(0)?)?,
                 name: r.get(1)?,
-                kind: enum_from(&kind).ok_or_else(|| Error::CorruptDoc("plan.group".into(), kind))?,
+                kind: enum_from(&kind)
+                    .ok_or_else(|| Error::CorruptDoc("plan.group".into(), kind))?,
             });
         }
         Ok(out)
@@ -733,7 +839,9 @@ impl Store {
 
     /// Organisations in Vietnamese order.
     pub fn orgs(&self) -> Result<Vec<Org>> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, name, kind FROM p_orgs")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, name, kind FROM p_orgs")?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
@@ -794,11 +902,10 @@ impl Store {
         .map(|v| v.into_iter().collect())
     }
 
-    fn labels(&self, sql: &str) -> Result<Vec<(String, String)>> {
-        self.pairs(sql)
-    }
-
-    fn pairs<A: rusqlite::types::FromSql, B: rusqlite::types::FromSql>(&self, sql: &str) -> Result<Vec<(A, B)>> {
+    fn pairs<A: rusqlite::types::FromSql, B: rusqlite::types::FromSql>(
+        &self,
+        sql: &str,
+    ) -> Result<Vec<(A, B)>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -812,10 +919,20 @@ fn cut<'a>(
     labels: Vec<(String, String)>,
     key: impl Fn(&'a HouseholdStat) -> Option<&'a str>,
 ) -> Vec<ProgressRow> {
-    let index: HashMap<String, usize> = labels.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
+    let index: HashMap<String, usize> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k.clone(), i))
+        .collect();
     let mut rows: Vec<ProgressRow> = labels
         .into_iter()
-        .map(|(key, label)| ProgressRow { key, label, progress: Progress::default(), target: None, quota: None })
+        .map(|(key, label)| ProgressRow {
+            key,
+            label,
+            progress: Progress::default(),
+            target: None,
+            quota: None,
+        })
         .collect();
     let mut rest: Option<Progress> = None;
     for h in stats {
@@ -825,7 +942,13 @@ fn cut<'a>(
         }
     }
     if let Some(progress) = rest {
-        rows.push(ProgressRow { key: String::new(), label: String::new(), progress, target: None, quota: None });
+        rows.push(ProgressRow {
+            key: String::new(),
+            label: String::new(),
+            progress,
+            target: None,
+            quota: None,
+        });
     }
     rows
 }
@@ -846,7 +969,11 @@ pub fn fts_query(input: &str) -> Option<String> {
         .filter(|t| !t.is_empty())
         .map(|t| format!("\"{}\"*", t.replace('"', "\"\"")))
         .collect();
-    if terms.is_empty() { None } else { Some(terms.join(" AND ")) }
+    if terms.is_empty() {
+        None
+    } else {
+        Some(terms.join(" AND "))
+    }
 }
 
 fn parse_blockers(codes: &str) -> Vec<Blocker> {
@@ -887,9 +1014,15 @@ mod tests {
 
     #[test]
     fn user_input_never_reaches_fts_syntax() {
-        assert_eq!(fts_query("Nguyễn  Văn"), Some("\"nguyen\"* AND \"van\"*".to_string()));
+        assert_eq!(
+            fts_query("Nguyễn  Văn"),
+            Some("\"nguyen\"* AND \"van\"*".to_string())
+        );
         assert_eq!(fts_query("ĐỨC"), Some("\"duc\"*".to_string()));
-        assert_eq!(fts_query("\"a\" OR b*)"), Some("\"a\"* AND \"or\"* AND \"b\"*".to_string()));
+        assert_eq!(
+            fts_query("\"a\" OR b*)"),
+            Some("\"a\"* AND \"or\"* AND \"b\"*".to_string())
+        );
         assert_eq!(fts_query(" \"*() "), None);
         assert_eq!(fts_query(""), None);
     }

@@ -62,7 +62,8 @@ impl Store {
     /// Records a visit. Every resident it mentions must belong to the household.
     pub fn record_visit(&mut self, visit: &Visit) -> Result<()> {
         let hid = visit.household.to_string();
-        self.write_docs(vec![(hid.clone(), DocKind::Household, Presence::Existing)], |_, _, doc| {
+        let items = vec![(hid.clone(), DocKind::Household, Presence::Existing)];
+        self.write_docs_with(items, crate::docs::Projection::NewVisit(visit), |_, _, doc| {
             for a in &visit.actions {
                 if doc.get(ROOT, format!("r.{}.name", a.resident).as_str())?.is_none() {
                     return Err(Error::NoSuchResident { household: hid.clone(), resident: a.resident.to_string() });

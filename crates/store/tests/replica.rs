@@ -1014,7 +1014,9 @@ fn golden_v1_database_opens_with_current_code() {
     assert!(
         golden.exists(),
         "{} is missing. It is written once by the version whose schema it freezes: run\n  \
-         GOCUA_WRITE_GOLDEN=1 cargo test -p gocua-store --test replica golden\nand commit the file.",
+         GOCUA_WRITE_GOLDEN=1 UPDATE_EXPECT=1 cargo test -p gocua-store --test replica golden\n\
+         and commit the file with the updated summary. Never rewrite it once a release has shipped \
+         schema 1: it stands for the files on users' phones.",
         golden.display()
     );
     // Work on a copy: opening migrates and records the file's path, which must not touch the fixture.
