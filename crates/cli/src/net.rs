@@ -1,43 +1,356 @@
-//! The networked subcommands: `hub` (the ward-office server), `pair` (join a hub from its QR
-//! payload) and `sync` (exchange documents with the paired hub). Stubs until the sync stack
-//! lands; the lead engineer fleshes them out.
+//! The networked subcommands: `hub …` (the ward-office server, pairing codes, devices), `pair`
+//! (join a hub from its QR payload) and `sync` (exchange documents with the paired hub).
 
-use std::path::Path;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 
-use anyhow::bail;
+use anyhow::{Context, Result, anyhow};
+use clap::{Args, Subcommand};
+use gocua_domain::{Lang, Role, TeamId};
+use gocua_hub::{HubConfig, qr, tls};
+use gocua_store::Store;
 
 use crate::Global;
 
-#[derive(clap::Args, Debug, Clone, Default)]
+#[derive(Debug, Args, Clone)]
 pub struct HubArgs {
-    /// Address to listen on, e.g. 0.0.0.0:8443.
+    #[command(subcommand)]
+    pub cmd: HubCmd,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum HubCmd {
+    /// Serve the ward over HTTPS (the certificate is made on first start, kept next to --db).
+    Serve(ServeArgs),
+    /// Issue a one-time pairing code and show it as a QR code.
+    Pair(CodeArgs),
+    /// List paired devices with their last sync.
+    Devices,
+    /// Cut a lost or stolen device off at once.
+    Revoke {
+        /// The device id, as `hub devices` lists it.
+        device: String,
+    },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "0.0.0.0:8443")]
+    pub bind: SocketAddr,
+    /// Host names or addresses phones use to reach the hub [default: this machine's addresses].
     #[arg(long)]
-    pub listen: Option<String>,
+    pub advertise: Vec<String>,
+    /// Also show a pairing QR code for this role when starting (volunteer, lead, office).
+    #[arg(long)]
+    pub pair_role: Option<String>,
+    /// Team for that pairing code.
+    #[arg(long)]
+    pub pair_team: Option<String>,
 }
 
-#[derive(clap::Args, Debug, Clone)]
+#[derive(Debug, Args, Clone)]
+pub struct CodeArgs {
+    /// volunteer | lead | office
+    #[arg(long, default_value = "volunteer")]
+    pub role: String,
+    /// Team id (required for volunteers; a lead without a team leads the whole ward).
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Minutes the code stays valid.
+    #[arg(long, default_value_t = 15)]
+    pub minutes: i64,
+    /// Also write the QR code as a PNG image.
+    #[arg(long)]
+    pub png: Option<PathBuf>,
+    /// Also write the QR code as an SVG image.
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
 pub struct PairArgs {
-    /// The pairing payload shown in the hub's QR code.
+    /// The text of the hub's QR code (gocua://pair?…).
     pub payload: String,
+    /// A name for this device, shown to the ward office.
+    #[arg(long, default_value = "điện thoại")]
+    pub name: String,
 }
 
-#[derive(clap::Args, Debug, Clone, Default)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct SyncArgs {}
 
-pub fn hub(_args: HubArgs, _g: &Global) -> anyhow::Result<()> {
-    bail!("not yet")
+fn t(lang: Lang, vi: &str, en: &str) -> String {
+    lang.pick(vi, en).to_string()
 }
 
-pub fn pair(_args: PairArgs, _g: &Global) -> anyhow::Result<()> {
-    bail!("not yet")
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
 }
 
-pub fn sync(_args: SyncArgs, _g: &Global) -> anyhow::Result<()> {
-    bail!("not yet")
+fn data_dir(db: &Path) -> PathBuf {
+    match db.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
-/// Called by `gocua demo` after the ward is ready, unless `--no-serve`: starts the hub on the
-/// demo replica. A no-op until the hub lands.
-pub fn serve_demo(_db: &Path, _g: &Global) -> anyhow::Result<()> {
+pub fn hub(args: HubArgs, g: &Global) -> Result<()> {
+    let db = g.db_or("gocua.sqlite");
+    let lang = g.lang();
+    match args.cmd {
+        HubCmd::Serve(a) => runtime()?.block_on(serve(a, &db, lang)),
+        HubCmd::Pair(a) => pair_code(a, &db, g.json, lang),
+        HubCmd::Devices => devices(&db, g.json, lang),
+        HubCmd::Revoke { device } => {
+            let store = Store::open(&db)?;
+            if store.hub_revoke_device(&device, gocua_hub::server::now())? {
+                println!("{}", t(lang, "Đã thu hồi thiết bị.", "Device revoked."));
+                Ok(())
+            } else {
+                Err(anyhow!(t(lang, "Không có thiết bị đang hoạt động với mã này", "No active device with this id")))
+            }
+        }
+    }
+}
+
+/// Called by `gocua demo` after the ward is ready, unless `--no-serve`: serves the demo ward
+/// and shows a pairing code for a volunteer of the first team.
+pub fn serve_demo(db: &Path, g: &Global) -> Result<()> {
+    let team = Store::open(db)?.plan_state()?.teams.first().map(|t| t.id.to_string());
+    let args = ServeArgs {
+        bind: "0.0.0.0:8443".parse().map_err(|e| anyhow!("{e}"))?,
+        advertise: vec![],
+        pair_role: team.as_ref().map(|_| "volunteer".to_string()),
+        pair_team: team,
+    };
+    runtime()?.block_on(serve(args, db, g.lang()))
+}
+
+/// Starts the hub and serves until Ctrl-C.
+pub async fn serve(a: ServeArgs, db: &Path, lang: Lang) -> Result<()> {
+    if !db.exists() {
+        return Err(anyhow!(t(
+            lang,
+            "Chưa có dữ liệu phường: hãy chạy `gocua demo`, hoặc `gocua init` rồi `gocua import`, trước",
+            "No ward data yet: run `gocua demo`, or `gocua init` then `gocua import`, first",
+        )));
+    }
+    let running = gocua_hub::start(HubConfig {
+        db: db.to_path_buf(),
+        bind: a.bind,
+        advertise: a.advertise.clone(),
+        limits: Default::default(),
+    })
+    .await
+    .map_err(|e| anyhow!(e.message(lang)))?;
+    {
+        let store = running.hub.store.lock().map_err(|_| anyhow!("store lock"))?;
+        store.meta_set("hub.urls", &serde_json::to_string(&running.urls)?)?;
+    }
+    println!("{}", t(lang, "Máy chủ phường Gõ Cửa đang chạy tại:", "Gõ Cửa ward hub is running at:"));
+    for u in &running.urls {
+        println!("  {u}");
+    }
+    println!(
+        "{}: {}",
+        t(lang, "Dấu vân tay chứng chỉ (SHA-256)", "Certificate fingerprint (SHA-256)"),
+        gocua_sync::pairing::fingerprint_hex(&running.fingerprint)
+    );
+    if let Some(role) = &a.pair_role {
+        let p = CodeArgs { role: role.clone(), team: a.pair_team.clone(), minutes: 60, png: None, svg: None };
+        let payload = {
+            let store = running.hub.store.lock().map_err(|_| anyhow!("store lock"))?;
+            issue(&store, &p, &running.urls, running.fingerprint, &running.hub.ward, lang)?
+        };
+        show_qr(&payload, &p, lang)?;
+    }
+    println!(
+        "{}",
+        t(
+            lang,
+            "Tạo mã cho máy khác: gocua hub pair --role volunteer --team t-01. Nhấn Ctrl-C để dừng.",
+            "More codes: gocua hub pair --role volunteer --team t-01. Press Ctrl-C to stop.",
+        )
+    );
+    tokio::signal::ctrl_c().await.ok();
+    println!("{}", t(lang, "Đang dừng…", "Stopping…"));
+    running.stop().await;
+    Ok(())
+}
+
+fn issue(
+    store: &Store,
+    p: &CodeArgs,
+    urls: &[String],
+    fp: [u8; 32],
+    ward: &str,
+    lang: Lang,
+) -> Result<gocua_sync::pairing::PairingPayload> {
+    let role = Role::parse(&p.role).ok_or_else(|| {
+        anyhow!(t(lang, "Vai trò phải là volunteer, lead hoặc office", "Role must be volunteer, lead or office"))
+    })?;
+    let team = p.team.as_deref().map(TeamId::parse).transpose().map_err(|e| anyhow!(e.message(lang)))?;
+    gocua_hub::new_pairing(store, role, team.as_ref(), urls, fp, ward, p.minutes * 60, gocua_hub::server::now())
+        .map_err(|e| anyhow!(e.message(lang)))
+}
+
+fn show_qr(payload: &gocua_sync::pairing::PairingPayload, p: &CodeArgs, lang: Lang) -> Result<()> {
+    let uri = payload.to_uri();
+    println!("{}", qr::render_terminal(&uri)?);
+    println!("{}: {}", t(lang, "Mã ghép nối", "Pairing code"), payload.join_code);
+    println!(
+        "{} {} {}",
+        t(lang, "Hết hạn sau", "Expires in"),
+        p.minutes,
+        t(lang, "phút; mỗi mã chỉ dùng một lần.", "minutes; each code works once.")
+    );
+    println!("{uri}");
+    if let Some(path) = &p.png {
+        qr::write_png(&uri, path, 8)?;
+        println!("PNG: {}", path.display());
+    }
+    if let Some(path) = &p.svg {
+        qr::write_svg(&uri, path)?;
+        println!("SVG: {}", path.display());
+    }
+    Ok(())
+}
+
+fn pair_code(a: CodeArgs, db: &Path, json: bool, lang: Lang) -> Result<()> {
+    let mut store = Store::open(db)?;
+    let identity = tls::load_or_create(&data_dir(db), &[])?;
+    let urls: Vec<String> = store
+        .meta_get("hub.urls")?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .filter(|v: &Vec<String>| !v.is_empty())
+        .ok_or_else(|| {
+            anyhow!(t(
+                lang,
+                "Máy chủ phường chưa chạy lần nào: hãy chạy `gocua hub serve` trước",
+                "The hub has never run: start `gocua hub serve` first",
+            ))
+        })?;
+    let ward = store.plan_state().ok().and_then(|p| p.ward).map(|w| w.name).unwrap_or_default();
+    let payload = issue(&store, &a, &urls, identity.fingerprint, &ward, lang)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"payload": payload.to_uri(), "code": payload.join_code, "expires_at": payload.expires_at})
+        );
+        return Ok(());
+    }
+    show_qr(&payload, &a, lang)
+}
+
+fn devices(db: &Path, json: bool, lang: Lang) -> Result<()> {
+    let store = Store::open(db)?;
+    let devs = store.hub_devices()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&devs)?);
+        return Ok(());
+    }
+    println!(
+        "{:<16} {:<22} {:<18} {:<8} {:<18} {}",
+        t(lang, "Mã", "Id"),
+        t(lang, "Tên", "Name"),
+        t(lang, "Vai trò", "Role"),
+        t(lang, "Tổ", "Team"),
+        t(lang, "Đồng bộ lần cuối", "Last sync"),
+        t(lang, "Trạng thái", "Status")
+    );
+    for d in devs {
+        let last = d.last_sync.map(|s| gocua_domain::Timestamp(s).format_local()).unwrap_or_else(|| t(lang, "chưa", "never"));
+        let status = if d.revoked_at.is_some() { t(lang, "đã thu hồi", "revoked") } else { t(lang, "hoạt động", "active") };
+        println!(
+            "{:<16} {:<22} {:<18} {:<8} {:<18} {}",
+            d.id,
+            d.name,
+            d.role.label(lang),
+            d.team.map(|t| t.to_string()).unwrap_or_else(|| "—".into()),
+            last,
+            status
+        );
+    }
+    Ok(())
+}
+
+/// `gocua pair PAYLOAD`: pairs this replica (a phone) with a hub.
+pub fn pair(a: PairArgs, g: &Global) -> Result<()> {
+    let db = g.db_or("gocua.sqlite");
+    let lang = g.lang();
+    let mut store = Store::open(&db).with_context(|| db.display().to_string())?;
+    let info = runtime()?
+        .block_on(gocua_client::pair(&mut store, &a.payload, &a.name, gocua_hub::server::now()))
+        .map_err(|e| anyhow!(e.message(lang)))?;
+    if g.json {
+        println!("{}", serde_json::to_string_pretty(&info)?);
+    } else {
+        println!("{} {} ({})", t(lang, "Đã ghép nối với", "Paired with"), info.ward, info.hub_urls.join(", "));
+        println!("{}: {} · {}", t(lang, "Thiết bị", "Device"), info.device_id, info.role);
+        println!("{}", t(lang, "Chạy `gocua sync` để tải dữ liệu về.", "Run `gocua sync` to fetch the data."));
+    }
+    Ok(())
+}
+
+/// `gocua sync`: syncs this replica with its hub, with a progress bar on large syncs.
+pub fn sync(_a: SyncArgs, g: &Global) -> Result<()> {
+    let db = g.db_or("gocua.sqlite");
+    let lang = g.lang();
+    let mut store = Store::open(&db)?;
+    let bar = indicatif::ProgressBar::hidden();
+    if !g.json {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message(t(lang, "Đang đồng bộ", "Syncing"));
+    }
+    let report = runtime()?
+        .block_on(gocua_client::sync(&mut store, &mut |p| {
+            bar.set_length(p.docs_received + p.docs_remaining);
+            bar.set_position(p.docs_received);
+        }))
+        .map_err(|e| anyhow!(e.message(lang)))?;
+    bar.finish_and_clear();
+    if g.json {
+        let mut v = serde_json::to_value(&report)?;
+        v["refused"] = serde_json::json!(
+            report
+                .refused
+                .iter()
+                .map(|r| serde_json::json!({"doc": r.doc, "code": r.code, "message": lang.pick(&r.message_vi, &r.message_en)}))
+                .collect::<Vec<_>>()
+        );
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!(
+        "{} {} {} · ↑ {} {} · ↓ {} {} · {} ms",
+        t(lang, "Đồng bộ xong sau", "Synced in"),
+        report.rounds,
+        t(lang, "lượt", "rounds"),
+        report.accepted,
+        t(lang, "tài liệu gửi lên", "documents sent"),
+        report.pulled + report.new_docs,
+        t(lang, "tài liệu nhận về", "received"),
+        report.elapsed_ms
+    );
+    println!("{}: {} B ↑, {} B ↓", t(lang, "Dung lượng", "Bytes"), report.bytes_up, report.bytes_down);
+    if report.dropped > 0 {
+        println!(
+            "{} {}",
+            report.dropped,
+            t(
+                lang,
+                "hộ đã giao cho tổ khác: đã gửi hết dữ liệu lên và xoá khỏi máy",
+                "households reassigned away: all work uploaded, removed from this device",
+            )
+        );
+    }
+    for r in &report.refused {
+        eprintln!("{} {}: {}", t(lang, "Bị từ chối", "Refused"), r.doc, lang.pick(&r.message_vi, &r.message_en));
+    }
     Ok(())
 }
