@@ -21,7 +21,9 @@ use gocua_sync::{Access, HubLimits, hub_round};
 use gocua_sync::api::{ErrorBody, PairRequest, PairResponse, StatusResponse};
 
 /// Wrong join codes allowed per address in [`FAILURE_WINDOW`] before answers slow down.
-const FREE_FAILURES: u32 = 3;
+const FREE_FAILURES: u32 = 5;
+/// Each failure past the free ones makes the next answer this much slower.
+const FAILURE_DELAY: Duration = Duration::from_millis(250);
 const FAILURE_WINDOW: Duration = Duration::from_secs(600);
 /// Past this many failures an address is refused outright until the window passes.
 const LOCKOUT_FAILURES: u32 = 10;
@@ -112,7 +114,8 @@ async fn pair(
     Json(req): Json<PairRequest>,
 ) -> Result<Json<PairResponse>, ApiError> {
     let ip = addr.ip();
-    // Slow down guessing: each failure past the free ones costs a second more, then a lockout.
+    // Slow down guessing: each failure past the free ones costs more time, then a lockout. With
+    // 31^8 possible codes that expire in minutes, ten tries per address are no real chance.
     let failures = {
         let mut f = hub.failures.lock().unwrap_or_else(|p| p.into_inner());
         let e = f.entry(ip).or_insert((0, Instant::now()));
@@ -130,7 +133,7 @@ async fn pair(
         ));
     }
     if failures > FREE_FAILURES {
-        tokio::time::sleep(Duration::from_secs(u64::from(failures - FREE_FAILURES))).await;
+        tokio::time::sleep(FAILURE_DELAY * (failures - FREE_FAILURES)).await;
     }
     let code = gocua_sync::pairing::normalize_join_code(&req.code);
     let name = gocua_domain::text::normalize_display(&req.device_name);
