@@ -56,7 +56,11 @@ struct Sizes {
 
 impl Sizes {
     fn spec(&self, households: usize) -> WardSpec {
-        if self.quick { WardSpec::small(SEED).with_households(households) } else { WardSpec::full(SEED).with_households(households) }
+        if self.quick {
+            WardSpec::small(SEED).with_households(households)
+        } else {
+            WardSpec::full(SEED).with_households(households)
+        }
     }
 }
 
@@ -66,7 +70,8 @@ fn main() {
         return;
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let quick = !args.iter().any(|a| a == "--bench") || std::env::var("GOCUA_BENCH_QUICK").is_ok_and(|v| v == "1");
+    let quick = !args.iter().any(|a| a == "--bench")
+        || std::env::var("GOCUA_BENCH_QUICK").is_ok_and(|v| v == "1");
     let filter: Option<String> = args.iter().find(|a| !a.starts_with("--")).cloned();
     let wanted = |section: &str| filter.as_deref().is_none_or(|f| section.contains(f));
     let sizes = if quick {
@@ -90,15 +95,30 @@ fn main() {
             phones: 50,
         }
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     let work = tempfile::tempdir().expect("temporary directory");
     let mut out = Report::default();
     let started = Instant::now();
     println!(
         "machine: {} cores, load average {}; mode: {}",
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
-        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" "),
-        if quick { "quick (smoke run, small wards)" } else { "full" }
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+        if quick {
+            "quick (smoke run, small wards)"
+        } else {
+            "full"
+        }
     );
 
     // Wards are written once and copied for each hub that needs a fresh replica.
@@ -120,7 +140,10 @@ fn main() {
         rt.block_on(crowd(&sizes, &g, &file, work.path(), &mut out));
     }
     out.print();
-    println!("\ntotal bench time {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "\ntotal bench time {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,7 +159,8 @@ struct Report {
 impl Report {
     fn row(&mut self, what: &str, setup: &str, measured: String, baseline: String, ratio: String) {
         eprintln!("  {what}: {measured} | {baseline} | {ratio}");
-        self.rows.push([what.into(), setup.into(), measured, baseline, ratio]);
+        self.rows
+            .push([what.into(), setup.into(), measured, baseline, ratio]);
     }
 
     fn print(&self) {
@@ -162,7 +186,11 @@ impl Report {
 
 fn ms(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1000.0;
-    if ms >= 1000.0 { format!("{:.2} s", ms / 1000.0) } else { format!("{ms:.1} ms") }
+    if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else {
+        format!("{ms:.1} ms")
+    }
 }
 
 fn kib(bytes: u64) -> String {
@@ -205,7 +233,10 @@ struct Wards {
 
 impl Wards {
     fn new(dir: &Path) -> Wards {
-        Wards { dir: dir.join("wards"), made: Vec::new() }
+        Wards {
+            dir: dir.join("wards"),
+            made: Vec::new(),
+        }
     }
 
     fn get(&mut self, spec: &WardSpec) -> (GeneratedWard, PathBuf) {
@@ -258,13 +289,25 @@ async fn start_hub(db: &Path) -> RunningHub {
 /// A pairing payload that reaches an in-process hub directly (no proxy in between).
 fn pairing(hub: &RunningHub, role: Role, team: Option<&TeamId>) -> String {
     let store = hub.hub.store.lock().expect("hub store");
-    gocua_hub::new_pairing(&store, role, team, &hub.urls, hub.fingerprint, &hub.hub.ward, 600, gocua_hub::server::now())
-        .expect("pairing")
-        .to_uri()
+    gocua_hub::new_pairing(
+        &store,
+        role,
+        team,
+        &hub.urls,
+        hub.fingerprint,
+        &hub.hub.ward,
+        600,
+        gocua_hub::server::now(),
+    )
+    .expect("pairing")
+    .to_uri()
 }
 
 fn volunteers_of<'a>(g: &'a GeneratedWard, team: &TeamId) -> Vec<&'a Volunteer> {
-    g.volunteers.iter().filter(|v| v.team.as_ref() == Some(team)).collect()
+    g.volunteers
+        .iter()
+        .filter(|v| v.team.as_ref() == Some(team))
+        .collect()
 }
 
 fn evening(rng: &mut impl Rng) -> Timestamp {
@@ -274,20 +317,38 @@ fn evening(rng: &mut impl Rng) -> Timestamp {
 
 /// Records a visit on each household offline; returns the Automerge change bytes they made
 /// (what an ideal sync would have to carry) and the visit ids.
-fn visit_offline(phone: &mut Phone, households: &[String], volunteer: &Volunteer, rng: &mut impl Rng) -> (u64, Vec<String>) {
+fn visit_offline(
+    phone: &mut Phone,
+    households: &[String],
+    volunteer: &Volunteer,
+    rng: &mut impl Rng,
+) -> (u64, Vec<String>) {
     let mut ids = Vec::new();
     let mut before = Vec::new();
     for hid in households {
-        let heads = phone.store.doc_heads(hid).expect("heads").expect("held document");
+        let heads = phone
+            .store
+            .doc_heads(hid)
+            .expect("heads")
+            .expect("held document");
         before.push(heads);
-        let h = phone.store.household_state(&HouseholdId::parse(hid).expect("id")).expect("state").household;
-        let v = random_visit(rng, &h, volunteer, evening(rng));
+        let h = phone
+            .store
+            .household_state(&HouseholdId::parse(hid).expect("id"))
+            .expect("state")
+            .household;
+        let at = evening(rng);
+        let v = random_visit(rng, &h, volunteer, at);
         phone.store.record_visit(&v).expect("record visit");
         ids.push(v.id.to_string());
     }
     let mut bytes = 0u64;
     for (hid, heads) in households.iter().zip(&before) {
-        bytes += phone.store.changes_since(hid, heads).expect("changes").len() as u64;
+        bytes += phone
+            .store
+            .changes_since(hid, heads)
+            .expect("changes")
+            .len() as u64;
     }
     (bytes, ids)
 }
@@ -295,14 +356,23 @@ fn visit_offline(phone: &mut Phone, households: &[String], volunteer: &Volunteer
 // ---------------------------------------------------------------------------------------------
 // 1. One phone's sync after 40 offline visits
 
-async fn offline_visits(sizes: &Sizes, g: &GeneratedWard, ward: &Path, root: &Path, out: &mut Report) {
+async fn offline_visits(
+    sizes: &Sizes,
+    g: &GeneratedWard,
+    ward: &Path,
+    root: &Path,
+    out: &mut Report,
+) {
     let n = g.households.len();
     let db = copy_replica(ward, root, &format!("visits-{n}"));
     let hub = start_hub(&db).await;
     let team = g.teams[0].id.clone();
     let volunteer = volunteers_of(g, &team)[0].clone();
     let mut phone = Phone::new("máy tình nguyện viên");
-    phone.pair(&pairing(&hub, Role::Volunteer, Some(&team))).await.expect("pair");
+    phone
+        .pair(&pairing(&hub, Role::Volunteer, Some(&team)))
+        .await
+        .expect("pair");
     let first = phone.sync().await.expect("first sync");
     let held = phone.household_ids();
     eprintln!(
@@ -316,7 +386,10 @@ async fn offline_visits(sizes: &Sizes, g: &GeneratedWard, ward: &Path, root: &Pa
     let mut rng = ChaCha8Rng::seed_from_u64(SEED + n as u64);
     let mut order = held.clone();
     order.shuffle(&mut rng);
-    let visits = sizes.visits.min(held.len() / sizes.visit_reps.max(1)).max(1);
+    let visits = sizes
+        .visits
+        .min(held.len() / sizes.visit_reps.max(1))
+        .max(1);
     let (mut times, mut wire_bytes, mut change_bytes) = (Vec::new(), Vec::new(), Vec::new());
     let mut recorded = BTreeSet::new();
     let mut rounds = 0;
@@ -327,17 +400,36 @@ async fn offline_visits(sizes: &Sizes, g: &GeneratedWard, ward: &Path, root: &Pa
         let t = Instant::now();
         let r = phone.sync().await.expect("sync");
         times.push(t.elapsed().as_secs_f64() * 1000.0);
-        assert_eq!(r.accepted as usize, visits, "every visited household is accepted: {r:?}");
-        assert!(r.refused.is_empty() && r.protocol_msgs == 0, "fast path only: {r:?}");
+        assert_eq!(
+            r.accepted as usize, visits,
+            "every visited household is accepted: {r:?}"
+        );
+        assert!(
+            r.refused.is_empty() && r.protocol_msgs == 0,
+            "fast path only: {r:?}"
+        );
         rounds = rounds.max(r.rounds);
         wire_bytes.push((r.bytes_up + r.bytes_down) as f64);
         change_bytes.push(bytes as f64);
     }
-    let on_hub = hub.hub.store.lock().expect("hub store").visit_ids().expect("visit ids");
-    assert!(recorded.is_subset(&on_hub), "every offline visit reached the hub");
+    let on_hub = hub
+        .hub
+        .store
+        .lock()
+        .expect("hub store")
+        .visit_ids()
+        .expect("visit ids");
+    assert!(
+        recorded.is_subset(&on_hub),
+        "every offline visit reached the hub"
+    );
     hub.stop().await;
 
-    let ratios: Vec<f64> = wire_bytes.iter().zip(&change_bytes).map(|(w, c)| w / c).collect();
+    let ratios: Vec<f64> = wire_bytes
+        .iter()
+        .zip(&change_bytes)
+        .map(|(w, c)| w / c)
+        .collect();
     let ratio = median(&ratios);
     out.row(
         &format!("phone sync after {visits} offline visits, ward of {n}"),
@@ -352,7 +444,10 @@ async fn offline_visits(sizes: &Sizes, g: &GeneratedWard, ward: &Path, root: &Pa
             kib(median(&wire_bytes) as u64),
             rounds
         ),
-        format!("Automerge change bytes of the visits: {}", kib(median(&change_bytes) as u64)),
+        format!(
+            "Automerge change bytes of the visits: {}",
+            kib(median(&change_bytes) as u64)
+        ),
         format!("{ratio:.2}× (target ≤ 1.5×)"),
     );
     out.verdicts.push(format!(
@@ -385,7 +480,10 @@ fn mem_of(pid: u32) -> Mem {
             .map(|kb| kb * 1024)
             .unwrap_or(0)
     };
-    Mem { rss: field("VmRSS:"), hwm: field("VmHWM:") }
+    Mem {
+        rss: field("VmRSS:"),
+        hwm: field("VmHWM:"),
+    }
 }
 
 /// A hub running as a separate process.
@@ -416,7 +514,10 @@ impl HubProcess {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// `gocua hub serve` and `gocua hub pair`, when the binary is built next to this one and its
@@ -427,7 +528,10 @@ fn start_cli_hub(db: &Path) -> Result<HubProcess, String> {
         None => {
             let exe = std::env::current_exe().map_err(|e| e.to_string())?;
             // target/<profile>/deps/sync-<hash> → target/<profile>/gocua
-            exe.parent().and_then(Path::parent).map(|d| d.join("gocua")).ok_or("no target folder")?
+            exe.parent()
+                .and_then(Path::parent)
+                .map(|d| d.join("gocua"))
+                .ok_or("no target folder")?
         }
     };
     if !gocua.exists() {
@@ -451,7 +555,10 @@ fn start_cli_hub(db: &Path) -> Result<HubProcess, String> {
             if let Some(mut e) = child.stderr.take() {
                 let _ = e.read_to_string(&mut err);
             }
-            return Err(format!("`gocua hub serve` exited ({status}): {}", err.trim()));
+            return Err(format!(
+                "`gocua hub serve` exited ({status}): {}",
+                err.trim()
+            ));
         }
         if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
             break;
@@ -463,26 +570,41 @@ fn start_cli_hub(db: &Path) -> Result<HubProcess, String> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let paired = Command::new(&gocua).args(["hub", "pair", "--db"]).arg(db).args(["--role", "lead", "--json"]).output();
+    let paired = Command::new(&gocua)
+        .args(["hub", "pair", "--db"])
+        .arg(db)
+        .args(["--role", "lead", "--json"])
+        .output();
     let payload = paired
         .map_err(|e| e.to_string())
         .and_then(|o| {
             if o.status.success() {
                 Ok(o.stdout)
             } else {
-                Err(format!("`gocua hub pair` failed: {}", String::from_utf8_lossy(&o.stderr).trim()))
+                Err(format!(
+                    "`gocua hub pair` failed: {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                ))
             }
         })
         .and_then(|stdout| {
-            let v: serde_json::Value = serde_json::from_slice(&stdout).map_err(|e| format!("`gocua hub pair --json`: {e}"))?;
-            v.get("payload").and_then(|p| p.as_str()).map(str::to_string).ok_or_else(|| "no \"payload\" in its JSON".to_string())
+            let v: serde_json::Value = serde_json::from_slice(&stdout)
+                .map_err(|e| format!("`gocua hub pair --json`: {e}"))?;
+            v.get("payload")
+                .and_then(|p| p.as_str())
+                .map(str::to_string)
+                .ok_or_else(|| "no \"payload\" in its JSON".to_string())
         })
         .and_then(|text| PairingPayload::parse(&text).map_err(|e| format!("payload: {e}")));
     match payload {
         Ok(mut p) => {
             // The hub may advertise the machine's network addresses; the bench stays on loopback.
             p.hub_urls = vec![format!("https://127.0.0.1:{port}")];
-            Ok(HubProcess { child, payload: p.to_uri(), kind: "`gocua hub serve` process" })
+            Ok(HubProcess {
+                child,
+                payload: p.to_uri(),
+                kind: "`gocua hub serve` process",
+            })
         }
         Err(e) => {
             let _ = child.kill();
@@ -503,14 +625,28 @@ fn start_child_hub(db: &Path) -> HubProcess {
         .spawn()
         .expect("start hub process");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("child stdout")).read_line(&mut line).expect("hub process says READY");
-    let payload = line.trim().strip_prefix("READY ").expect("READY line").to_string();
-    HubProcess { child, payload, kind: "separate hub process (this binary re-executed; `gocua hub` not available)" }
+    BufReader::new(child.stdout.take().expect("child stdout"))
+        .read_line(&mut line)
+        .expect("hub process says READY");
+    let payload = line
+        .trim()
+        .strip_prefix("READY ")
+        .expect("READY line")
+        .to_string();
+    HubProcess {
+        child,
+        payload,
+        kind: "separate hub process (this binary re-executed; `gocua hub` not available)",
+    }
 }
 
 /// Hub mode of this binary: serve `db` on loopback until stdin closes.
 fn hub_child(db: &Path) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     let hub = rt.block_on(start_hub(db));
     let payload = pairing(&hub, Role::Lead, None);
     println!("READY {payload}");
@@ -520,12 +656,22 @@ fn hub_child(db: &Path) {
     rt.block_on(hub.stop());
 }
 
-fn lead_first_sync(rt: &tokio::runtime::Runtime, g: &GeneratedWard, ward: &Path, root: &Path, out: &mut Report) {
+fn lead_first_sync(
+    rt: &tokio::runtime::Runtime,
+    g: &GeneratedWard,
+    ward: &Path,
+    root: &Path,
+    out: &mut Report,
+) {
     let n = g.households.len();
     let db = copy_replica(ward, root, "lead-hub");
     let (stored, file_size, docs) = {
         let s = Store::open(&db).expect("open hub replica");
-        (s.stored_size().expect("stored size"), std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0), s.doc_count().expect("docs"))
+        (
+            s.stored_size().expect("stored size"),
+            std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0),
+            s.doc_count().expect("docs"),
+        )
     };
     let hub = match start_cli_hub(&db) {
         Ok(h) => h,
@@ -547,7 +693,10 @@ fn lead_first_sync(rt: &tokio::runtime::Runtime, g: &GeneratedWard, ward: &Path,
     let after = mem_of(hub.pid());
     let held = phone.household_ids().len();
     assert_eq!(held as u64 + 1, docs, "the lead received every document");
-    assert!(report.refused.is_empty() && report.protocol_msgs == 0, "{report:?}");
+    assert!(
+        report.refused.is_empty() && report.protocol_msgs == 0,
+        "{report:?}"
+    );
     // A second lead's full sync shows whether the hub's memory keeps growing.
     let mut second = Phone::new("máy tổ trưởng 2");
     let after_second = if let Ok(p) = second_lead_payload(&hub, &db) {
@@ -594,7 +743,10 @@ fn lead_first_sync(rt: &tokio::runtime::Runtime, g: &GeneratedWard, ward: &Path,
             ms(split.decode),
             ms(split.apply)
         ),
-        format!("phone merge without projection cost is not separable; {} pages", split.rounds),
+        format!(
+            "phone merge without projection cost is not separable; {} pages",
+            split.rounds
+        ),
         format!("HTTPS + HTTP adds {}", ms(wall.saturating_sub(split.total))),
     );
     out.row(
@@ -606,11 +758,22 @@ fn lead_first_sync(rt: &tokio::runtime::Runtime, g: &GeneratedWard, ward: &Path,
             kib(after.rss),
             kib(after.hwm),
             after_second
-                .map(|m| format!("; after a second lead's full sync RSS {}, peak {}", kib(m.rss), kib(m.hwm)))
+                .map(|m| format!(
+                    "; after a second lead's full sync RSS {}, peak {}",
+                    kib(m.rss),
+                    kib(m.hwm)
+                ))
                 .unwrap_or_default()
         ),
-        format!("ward stored: documents {} ({docs}), SQLite file {}", kib(stored), kib(file_size)),
-        format!("peak − start = {:.1}× the stored documents", (after.hwm.saturating_sub(at_start.rss)) as f64 / stored as f64),
+        format!(
+            "ward stored: documents {} ({docs}), SQLite file {}",
+            kib(stored),
+            kib(file_size)
+        ),
+        format!(
+            "peak − start = {:.1}× the stored documents",
+            (after.hwm.saturating_sub(at_start.rss)) as f64 / stored as f64
+        ),
     );
     out.verdicts.push(format!(
         "Lead's first full sync of {n} households: bytes {bytes_ratio:.2}× the whole-ward Automerge sync (≤ 1.5×): {}; time {time_ratio:.1}× (≤ 2×): {} ({} vs {}).",
@@ -632,9 +795,18 @@ fn lead_first_sync(rt: &tokio::runtime::Runtime, g: &GeneratedWard, ward: &Path,
 fn second_lead_payload(hub: &HubProcess, db: &Path) -> Result<String, String> {
     let first = PairingPayload::parse(&hub.payload).map_err(|e| e.to_string())?;
     let store = Store::open(db).map_err(|e| e.to_string())?;
-    gocua_hub::new_pairing(&store, Role::Lead, None, &first.hub_urls, first.cert_sha256, &first.ward, 600, gocua_hub::server::now())
-        .map(|p| p.to_uri())
-        .map_err(|e| e.to_string())
+    gocua_hub::new_pairing(
+        &store,
+        Role::Lead,
+        None,
+        &first.hub_urls,
+        first.cert_sha256,
+        &first.ward,
+        600,
+        gocua_hub::server::now(),
+    )
+    .map(|p| p.to_uri())
+    .map_err(|e| e.to_string())
 }
 
 /// Builds the whole ward as one Automerge document (one map per household, one change per
@@ -647,10 +819,14 @@ fn whole_ward_baseline(ward: &Path) -> (u64, Duration, u32, Duration, usize) {
     let mut changes = 0;
     for (id, _, _) in store.manifest().expect("manifest") {
         let doc = store.load(&id).expect("load").expect("document");
-        let obj = whole.put_object(ROOT, id.as_str(), ObjType::Map).expect("map");
+        let obj = whole
+            .put_object(ROOT, id.as_str(), ObjType::Map)
+            .expect("map");
         for item in doc.map_range(ROOT, ..) {
             if let Value::Scalar(s) = item.value.into_value() {
-                whole.put(&obj, item.key.as_ref(), s.into_owned()).expect("put");
+                whole
+                    .put(&obj, item.key.as_ref(), s.into_owned())
+                    .expect("put");
             }
         }
         whole.commit();
@@ -670,21 +846,30 @@ fn whole_ward_baseline(ward: &Path) -> (u64, Duration, u32, Duration, usize) {
             bytes += enc.len() as u64;
             msgs += 1;
             moved = true;
-            peer.sync().receive_sync_message(&mut theirs, Message::decode(&enc).expect("decode")).expect("receive");
+            peer.sync()
+                .receive_sync_message(&mut theirs, Message::decode(&enc).expect("decode"))
+                .expect("receive");
         }
         if let Some(m) = peer.sync().generate_sync_message(&mut theirs) {
             let enc = m.encode();
             bytes += enc.len() as u64;
             msgs += 1;
             moved = true;
-            whole.sync().receive_sync_message(&mut ours, Message::decode(&enc).expect("decode")).expect("receive");
+            whole
+                .sync()
+                .receive_sync_message(&mut ours, Message::decode(&enc).expect("decode"))
+                .expect("receive");
         }
         if !moved {
             break;
         }
     }
     let elapsed = t.elapsed();
-    assert_eq!(peer.get_heads(), whole.get_heads(), "the baseline peer converged");
+    assert_eq!(
+        peer.get_heads(),
+        whole.get_heads(),
+        "the baseline peer converged"
+    );
     (bytes, elapsed, msgs, build, changes)
 }
 
@@ -701,18 +886,38 @@ struct Split {
 /// timed apart. Stands in for a profiler (perf is not available here).
 fn in_process_split(ward: &Path, root: &Path) -> Split {
     let db = copy_replica(ward, root, "split-hub");
-    let mut hub = Store::open_with(&db, StoreOptions { cache_docs: 512, ..Default::default() }).expect("open hub");
-    let access = Access { peer: "bench-lead".into(), can_write_plan: true, allowed: hub.hub_all_households().expect("households") };
+    let mut hub = Store::open_with(
+        &db,
+        StoreOptions {
+            cache_docs: 512,
+            ..Default::default()
+        },
+    )
+    .expect("open hub");
+    let access = Access {
+        peer: "bench-lead".into(),
+        can_write_plan: true,
+        allowed: hub.hub_all_households().expect("households"),
+    };
     let phone_dir = tempfile::tempdir().expect("tempdir");
     let mut phone = Store::open(&phone_dir.path().join("phone.sqlite")).expect("open phone");
     let mut session = PhoneSession::new("hub");
-    let mut s = Split { total: Duration::ZERO, hub: Duration::ZERO, encode: Duration::ZERO, decode: Duration::ZERO, apply: Duration::ZERO, rounds: 0 };
+    let mut s = Split {
+        total: Duration::ZERO,
+        hub: Duration::ZERO,
+        encode: Duration::ZERO,
+        decode: Duration::ZERO,
+        apply: Duration::ZERO,
+        rounds: 0,
+    };
     let t0 = Instant::now();
     let mut batch = 0;
     loop {
         batch += 1;
         let t = Instant::now();
-        let Some(req) = session.next_request(&mut phone, batch).expect("request") else { break };
+        let Some(req) = session.next_request(&mut phone, batch).expect("request") else {
+            break;
+        };
         let up = wire::encode(&req).expect("encode");
         s.encode += t.elapsed();
         let t = Instant::now();
@@ -733,7 +938,11 @@ fn in_process_split(ward: &Path, root: &Path) -> Split {
         s.rounds += 1;
     }
     s.total = t0.elapsed();
-    assert_eq!(phone.doc_count().expect("docs"), hub.doc_count().expect("docs"), "the in-process lead got everything");
+    assert_eq!(
+        phone.doc_count().expect("docs"),
+        hub.doc_count().expect("docs"),
+        "the in-process lead got everything"
+    );
     s
 }
 
@@ -750,7 +959,10 @@ async fn crowd(sizes: &Sizes, g: &GeneratedWard, ward: &Path, root: &Path, out: 
         let members = volunteers_of(g, &team.id);
         let volunteer = members[(i / g.teams.len()) % members.len()].clone();
         let mut phone = Phone::new(&format!("máy {i}"));
-        phone.pair(&pairing(&hub, Role::Volunteer, Some(&team.id))).await.expect("pair");
+        phone
+            .pair(&pairing(&hub, Role::Volunteer, Some(&team.id)))
+            .await
+            .expect("pair");
         phones.push((phone, volunteer));
     }
     // First syncs, all at once too (setup, reported for information).
@@ -772,7 +984,13 @@ async fn crowd(sizes: &Sizes, g: &GeneratedWard, ward: &Path, root: &Path, out: 
     let t = Instant::now();
     let (_phones, times) = sync_all(phones).await;
     let total = t.elapsed();
-    let on_hub = hub.hub.store.lock().expect("hub store").visit_ids().expect("visit ids");
+    let on_hub = hub
+        .hub
+        .store
+        .lock()
+        .expect("hub store")
+        .visit_ids()
+        .expect("visit ids");
     let lost = recorded.difference(&on_hub).count();
     hub.stop().await;
 
@@ -813,23 +1031,32 @@ async fn crowd(sizes: &Sizes, g: &GeneratedWard, ward: &Path, root: &Path, out: 
 }
 
 /// Syncs every phone at once, each in its own task; returns the phones and each one's time (ms).
+///
+/// Local tasks on one thread: `gocua_client::sync` takes `&mut dyn FnMut(SyncProgress)`
+/// without `Send`, so its future cannot move between threads. The hub's work runs on its own
+/// blocking threads either way.
 async fn sync_all(phones: Vec<(Phone, Volunteer)>) -> (Vec<(Phone, Volunteer)>, Vec<f64>) {
-    let mut tasks = Vec::new();
-    for (mut phone, volunteer) in phones {
-        tasks.push(tokio::spawn(async move {
-            let t = Instant::now();
-            let r = phone.sync().await.expect("sync");
-            let ms = t.elapsed().as_secs_f64() * 1000.0;
-            assert!(r.refused.is_empty(), "{r:?}");
-            (phone, volunteer, ms)
-        }));
-    }
-    let mut back = Vec::new();
-    let mut times = Vec::new();
-    for t in tasks {
-        let (p, v, ms) = t.await.expect("phone task");
-        back.push((p, v));
-        times.push(ms);
-    }
-    (back, times)
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async move {
+            let mut tasks = Vec::new();
+            for (mut phone, volunteer) in phones {
+                tasks.push(tokio::task::spawn_local(async move {
+                    let t = Instant::now();
+                    let r = phone.sync().await.expect("sync");
+                    let ms = t.elapsed().as_secs_f64() * 1000.0;
+                    assert!(r.refused.is_empty(), "{r:?}");
+                    (phone, volunteer, ms)
+                }));
+            }
+            let mut back = Vec::new();
+            let mut times = Vec::new();
+            for t in tasks {
+                let (p, v, ms) = t.await.expect("phone task");
+                back.push((p, v));
+                times.push(ms);
+            }
+            (back, times)
+        })
+        .await
 }

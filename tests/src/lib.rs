@@ -23,8 +23,12 @@ pub fn small_ward(seed: u64, households: usize) -> GeneratedWard {
 /// Writes a generated ward into a fresh replica file.
 pub fn write_ward(path: &std::path::Path, g: &GeneratedWard) -> Store {
     let mut store = Store::open(path).expect("open hub replica");
-    store.put_plan(&gocua_app::demo::plan_entries(g)).expect("plan");
-    store.upsert_households(&g.households, |_, _| {}).expect("households");
+    store
+        .put_plan(&gocua_app::demo::plan_entries(g))
+        .expect("plan");
+    store
+        .upsert_households(&g.households, |_, _| {})
+        .expect("households");
     for v in &g.visits {
         store.record_visit(v).expect("visit");
     }
@@ -53,7 +57,9 @@ impl CutProxy {
                 let to = *t2.lock().expect("target");
                 let budget = c2.swap(-1, Ordering::SeqCst);
                 tokio::spawn(async move {
-                    let Ok(outbound) = TcpStream::connect(to).await else { return };
+                    let Ok(outbound) = TcpStream::connect(to).await else {
+                        return;
+                    };
                     let (mut ri, mut wi) = inbound.into_split();
                     let (mut ro, mut wo) = outbound.into_split();
                     let up = tokio::spawn(async move {
@@ -67,7 +73,11 @@ impl CutProxy {
                             Ok(0) | Err(_) => break,
                             Ok(n) => n,
                         };
-                        let n = if budget >= 0 { (n as i64).min(budget - sent).max(0) as usize } else { n };
+                        let n = if budget >= 0 {
+                            (n as i64).min(budget - sent).max(0) as usize
+                        } else {
+                            n
+                        };
                         if n > 0 && wi.write_all(&buf[..n]).await.is_err() {
                             break;
                         }
@@ -81,7 +91,12 @@ impl CutProxy {
                 });
             }
         });
-        CutProxy { addr, target, cut_down_after: cut, task }
+        CutProxy {
+            addr,
+            target,
+            cut_down_after: cut,
+            task,
+        }
     }
 
     pub fn retarget(&self, to: SocketAddr) {
@@ -120,7 +135,13 @@ impl TestHub {
         drop(write_ward(&db, g));
         let running = Self::run(&db).await;
         let proxy = CutProxy::start(running.addr).await;
-        TestHub { dir, db, running: Some(running), proxy, ward_name: g.ward.name.clone() }
+        TestHub {
+            dir,
+            db,
+            running: Some(running),
+            proxy,
+            ward_name: g.ward.name.clone(),
+        }
     }
 
     async fn run(db: &std::path::Path) -> RunningHub {
@@ -164,9 +185,18 @@ impl TestHub {
         let urls = vec![self.proxy.url()];
         let ward = self.ward_name.clone();
         self.with_store(|s| {
-            gocua_hub::new_pairing(s, role, team.as_ref(), &urls, fp, &ward, 600, gocua_hub::server::now())
-                .expect("pairing")
-                .to_uri()
+            gocua_hub::new_pairing(
+                s,
+                role,
+                team.as_ref(),
+                &urls,
+                fp,
+                &ward,
+                600,
+                gocua_hub::server::now(),
+            )
+            .expect("pairing")
+            .to_uri()
         })
     }
 }
@@ -182,11 +212,24 @@ impl Phone {
     pub fn new(name: &str) -> Phone {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&dir.path().join("phone.sqlite")).expect("open phone");
-        Phone { name: name.to_string(), dir, store }
+        Phone {
+            name: name.to_string(),
+            dir,
+            store,
+        }
     }
 
-    pub async fn pair(&mut self, payload: &str) -> Result<gocua_client::PairInfo, gocua_client::ClientError> {
-        gocua_client::pair(&mut self.store, payload, &self.name, gocua_hub::server::now()).await
+    pub async fn pair(
+        &mut self,
+        payload: &str,
+    ) -> Result<gocua_client::PairInfo, gocua_client::ClientError> {
+        gocua_client::pair(
+            &mut self.store,
+            payload,
+            &self.name,
+            gocua_hub::server::now(),
+        )
+        .await
     }
 
     pub async fn sync(&mut self) -> Result<SyncReport, gocua_client::ClientError> {
@@ -206,15 +249,25 @@ impl Phone {
     pub fn auth(&self) -> String {
         format!(
             "Bearer {}.{}",
-            self.store.meta_get("device.id").ok().flatten().unwrap_or_default(),
-            self.store.meta_get("device.token").ok().flatten().unwrap_or_default()
+            self.store
+                .meta_get("device.id")
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+            self.store
+                .meta_get("device.token")
+                .ok()
+                .flatten()
+                .unwrap_or_default()
         )
     }
 }
 
 /// Sends raw bytes to the sync endpoint with a device's credential: for forged requests.
 pub async fn raw_sync(hub: &TestHub, auth: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
-    let client = gocua_client::tls::pinned_client(hub.fingerprint(), std::time::Duration::from_secs(30)).expect("client");
+    let client =
+        gocua_client::tls::pinned_client(hub.fingerprint(), std::time::Duration::from_secs(30))
+            .expect("client");
     let r = client
         .post(format!("{}{}", hub.proxy.url(), gocua_sync::api::PATH_SYNC))
         .header("authorization", auth)

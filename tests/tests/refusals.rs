@@ -8,7 +8,12 @@ use gocua_tests::{Phone, TestHub, raw_sync, small_ward};
 
 /// Everything the hub holds that a refusal must leave alone.
 fn hub_state(hub: &TestHub) -> (Vec<(String, Vec<gocua_store::ChangeHash>, i64)>, String) {
-    hub.with_store(|s| (s.manifest().expect("manifest"), s.projection_dump(None).expect("dump")))
+    hub.with_store(|s| {
+        (
+            s.manifest().expect("manifest"),
+            s.projection_dump(None).expect("dump"),
+        )
+    })
 }
 
 async fn hub_and_volunteer(seed: u64) -> (TestHub, Phone, String) {
@@ -16,7 +21,10 @@ async fn hub_and_volunteer(seed: u64) -> (TestHub, Phone, String) {
     let team = g.teams[0].id.to_string();
     let hub = TestHub::start(&g).await;
     let mut phone = Phone::new("máy tình nguyện viên");
-    phone.pair(&hub.pairing(Role::Volunteer, Some(&team))).await.expect("pair");
+    phone
+        .pair(&hub.pairing(Role::Volunteer, Some(&team)))
+        .await
+        .expect("pair");
     phone.sync().await.expect("first sync");
     (hub, phone, team)
 }
@@ -34,7 +42,12 @@ async fn unknown_and_revoked_devices_are_refused() {
     phone.store.meta_set("device.token", "00").unwrap();
     let e = phone.sync().await.unwrap_err();
     assert_eq!(code_of(&e), "unknown_device");
-    assert!(e.message(gocua_domain::Lang::Vi).contains("chưa được ghép nối"), "{}", e.message(gocua_domain::Lang::Vi));
+    assert!(
+        e.message(gocua_domain::Lang::Vi)
+            .contains("chưa được ghép nối"),
+        "{}",
+        e.message(gocua_domain::Lang::Vi)
+    );
     phone.store.meta_set("device.token", &real_token).unwrap();
     // Revoked: cut off at once.
     let id = phone.store.meta_get("device.id").unwrap().unwrap();
@@ -55,14 +68,33 @@ async fn expired_and_reused_join_codes_are_refused() {
     let mut b = Phone::new("b");
     let e = b.pair(&payload).await.unwrap_err();
     assert_eq!(code_of(&e), "join_code_used");
-    assert!(b.store.meta_get("device.id").unwrap().is_none(), "a refused pairing stores nothing");
+    assert!(
+        b.store.meta_get("device.id").unwrap().is_none(),
+        "a refused pairing stores nothing"
+    );
     // A code the hub considers expired (the phone's clock is behind the hub's).
     let fp = hub.fingerprint();
     let expired = hub.with_store(|s| {
-        gocua_hub::new_pairing(s, Role::Volunteer, Some(&g.teams[0].id), &[hub.proxy.url()], fp, "x", -5, gocua_hub::server::now())
-            .unwrap()
+        gocua_hub::new_pairing(
+            s,
+            Role::Volunteer,
+            Some(&g.teams[0].id),
+            &[hub.proxy.url()],
+            fp,
+            "x",
+            -5,
+            gocua_hub::server::now(),
+        )
+        .unwrap()
     });
-    let e = gocua_client::pair(&mut b.store, &expired.to_uri(), "b", expired.expires_at - 60).await.unwrap_err();
+    let e = gocua_client::pair(
+        &mut b.store,
+        &expired.to_uri(),
+        "b",
+        expired.expires_at - 60,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(code_of(&e), "join_code_expired");
     // The phone itself refuses a payload it can see is expired.
     let e = b.pair(&expired.to_uri()).await.unwrap_err();
@@ -82,7 +114,10 @@ async fn expired_and_reused_join_codes_are_refused() {
     let started = std::time::Instant::now();
     let e = b.pair(&wrong.to_uri()).await.unwrap_err();
     assert_eq!(code_of(&e), "join_code_unknown");
-    assert!(started.elapsed() >= std::time::Duration::from_millis(900), "the tenth failure is slowed down");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(900),
+        "the tenth failure is slowed down"
+    );
     let right = hub.pairing(Role::Volunteer, Some(&team));
     let e = b.pair(&right).await.unwrap_err();
     assert_eq!(code_of(&e), "too_many_attempts");
@@ -103,7 +138,8 @@ async fn a_hub_with_another_certificate_is_refused() {
     assert!(e.message(gocua_domain::Lang::Vi).contains("không khớp"));
     assert_eq!(phone.store.projection_dump(None).unwrap(), before);
     // Pairing with a payload whose fingerprint is not the hub's is refused before any code is sent.
-    let mut payload = gocua_sync::pairing::PairingPayload::parse(&impostor.pairing(Role::Office, None)).unwrap();
+    let mut payload =
+        gocua_sync::pairing::PairingPayload::parse(&impostor.pairing(Role::Office, None)).unwrap();
     payload.cert_sha256 = hub.fingerprint();
     payload.hub_urls = vec![impostor.proxy.url()];
     let mut other = Phone::new("c");
@@ -115,23 +151,43 @@ async fn a_hub_with_another_certificate_is_refused() {
 async fn a_volunteer_cannot_read_or_write_another_teams_household_nor_the_plan() {
     let (hub, mut phone, team) = hub_and_volunteer(5).await;
     let foreign: String = hub.with_store(|s| {
-        let mine = s.hub_households_of_team(&gocua_domain::TeamId::parse(&team).unwrap()).unwrap();
-        s.hub_all_households().unwrap().into_iter().find(|h| !mine.contains(h)).expect("a foreign household")
+        let mine = s
+            .households_of_team(&gocua_domain::TeamId::parse(&team).unwrap())
+            .unwrap();
+        s.hub_all_households()
+            .unwrap()
+            .into_iter()
+            .find(|h| !mine.contains(h))
+            .expect("a foreign household")
     });
     assert!(!phone.household_ids().contains(&foreign));
     let before = hub_state(&hub);
     // Changes to a foreign household (copied from the hub's own bytes) pushed as if ours.
     let bytes = hub.with_store(|s| s.doc_bytes(&foreign).unwrap().unwrap());
-    let mut session_batch = phone.store.meta_get("sync.batch").unwrap().unwrap().parse::<u64>().unwrap();
+    let mut session_batch = phone
+        .store
+        .meta_get("sync.batch")
+        .unwrap()
+        .unwrap()
+        .parse::<u64>()
+        .unwrap();
     session_batch += 1;
     let req = SyncRequest {
         batch: session_batch,
         claim: Claim::Full(vec![]),
-        push: vec![DocDelta { doc: foreign.clone(), base: vec![], heads: vec![], changes: bytes }],
+        push: vec![DocDelta {
+            doc: foreign.clone(),
+            base: vec![],
+            heads: vec![],
+            changes: bytes,
+        }],
         protocol: vec![],
     };
     let (status, body) = raw_sync(&hub, &phone.auth(), wire::encode(&req).unwrap()).await;
-    phone.store.meta_set("sync.batch", &session_batch.to_string()).unwrap();
+    phone
+        .store
+        .meta_set("sync.batch", &session_batch.to_string())
+        .unwrap();
     assert_eq!(status, 200);
     let resp: SyncResponse = wire::decode(&body).unwrap();
     assert!(
@@ -139,20 +195,48 @@ async fn a_volunteer_cannot_read_or_write_another_teams_household_nor_the_plan()
         "{:?}",
         resp.results
     );
-    assert!(resp.new_docs.iter().all(|d| d.doc != foreign), "the foreign household must not be sent");
+    assert!(
+        resp.new_docs.iter().all(|d| d.doc != foreign),
+        "the foreign household must not be sent"
+    );
     assert_eq!(hub_state(&hub).1, before.1);
     // Writing the plan: refused, said so, and the hub's plan is untouched.
     let plan_before = hub.with_store(|s| s.doc_heads(PLAN_DOC_ID).unwrap());
-    let mut street_assign = phone.store.plan_state().unwrap().street_assign.into_iter().next().unwrap();
+    let mut street_assign = phone
+        .store
+        .plan_state()
+        .unwrap()
+        .street_assign
+        .into_iter()
+        .next()
+        .unwrap();
     street_assign.1.team = gocua_domain::TeamId::parse("t-99").unwrap();
     phone
         .store
-        .put_plan(&[PlanEntry::StreetAssignment { street: street_assign.0, assignment: street_assign.1 }])
+        .put_plan(&[PlanEntry::StreetAssignment {
+            street: street_assign.0,
+            assignment: street_assign.1,
+        }])
         .unwrap();
     let report = phone.sync().await.expect("sync completes with a refusal");
-    assert!(report.refused.iter().any(|r| r.code == "forbidden_plan_write"), "{:?}", report.refused);
-    assert!(report.refused.iter().any(|r| r.message_vi.contains("tổ trưởng")));
-    assert_eq!(hub.with_store(|s| s.doc_heads(PLAN_DOC_ID).unwrap()), plan_before);
+    assert!(
+        report
+            .refused
+            .iter()
+            .any(|r| r.code == "forbidden_plan_write"),
+        "{:?}",
+        report.refused
+    );
+    assert!(
+        report
+            .refused
+            .iter()
+            .any(|r| r.message_vi.contains("tổ trưởng"))
+    );
+    assert_eq!(
+        hub.with_store(|s| s.doc_heads(PLAN_DOC_ID).unwrap()),
+        plan_before
+    );
 }
 
 #[tokio::test]
@@ -161,14 +245,33 @@ async fn truncated_forged_and_replayed_frames_change_nothing() {
     // Some real work, so a real push exists.
     let hid = phone.household_ids()[0].clone();
     let g = small_ward(6, 30);
-    let h = phone.store.household_state(&gocua_domain::HouseholdId::parse(&hid).unwrap()).unwrap().household;
-    let v = g.volunteers.iter().find(|v| v.team == Some(g.teams[0].id.clone())).unwrap();
+    let h = phone
+        .store
+        .household_state(&gocua_domain::HouseholdId::parse(&hid).unwrap())
+        .unwrap()
+        .household;
+    let v = g
+        .volunteers
+        .iter()
+        .find(|v| v.team == Some(g.teams[0].id.clone()))
+        .unwrap();
     let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(6);
-    let visit = gocua_wardgen::random_visit(&mut rng, &h, v, gocua_domain::Timestamp(1_795_348_800));
+    let visit =
+        gocua_wardgen::random_visit(&mut rng, &h, v, gocua_domain::Timestamp(1_795_348_800));
     phone.store.record_visit(&visit).unwrap();
-    let batch = phone.store.meta_get("sync.batch").unwrap().unwrap().parse::<u64>().unwrap() + 1;
+    let batch = phone
+        .store
+        .meta_get("sync.batch")
+        .unwrap()
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        + 1;
     let mut session = PhoneSession::new(gocua_client::HUB_PEER);
-    let req = session.next_request(&mut phone.store, batch).unwrap().unwrap();
+    let req = session
+        .next_request(&mut phone.store, batch)
+        .unwrap()
+        .unwrap();
     let frame = wire::encode(&req).unwrap();
     let before = hub_state(&hub);
     // Truncated at several points, and with flipped bits.
@@ -188,8 +291,16 @@ async fn truncated_forged_and_replayed_frames_change_nothing() {
     let garbage = SyncRequest {
         batch,
         claim: Claim::Full(vec![]),
-        push: vec![DocDelta { doc: hid.clone(), base: vec![], heads: vec![], changes: vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3] }],
-        protocol: vec![gocua_sync::wire::DocMsg { doc: hid.clone(), msg: vec![0x42, 0x99] }],
+        push: vec![DocDelta {
+            doc: hid.clone(),
+            base: vec![],
+            heads: vec![],
+            changes: vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3],
+        }],
+        protocol: vec![gocua_sync::wire::DocMsg {
+            doc: hid.clone(),
+            msg: vec![0x42, 0x99],
+        }],
     };
     let (status, body) = raw_sync(&hub, &phone.auth(), wire::encode(&garbage).unwrap()).await;
     assert_eq!(status, 200);
@@ -214,7 +325,10 @@ async fn truncated_forged_and_replayed_frames_change_nothing() {
     // its next sync delivers the visit.
     phone.store.meta_set("sync.batch", "1").unwrap();
     phone.sync().await.unwrap();
-    assert!(hub.with_store(|s| s.visit_ids().unwrap()).contains(visit.id.as_str()));
+    assert!(
+        hub.with_store(|s| s.visit_ids().unwrap())
+            .contains(visit.id.as_str())
+    );
 }
 
 fn serde_json_from<T: serde::de::DeserializeOwned>(b: &[u8]) -> T {

@@ -4,11 +4,16 @@
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -35,16 +40,27 @@ fn sources() -> Vec<PathBuf> {
 fn every_source_file_opens_with_a_module_doc() {
     let missing: Vec<String> = sources()
         .into_iter()
-        .filter(|p| !std::fs::read_to_string(p).unwrap_or_default().starts_with("//!"))
+        .filter(|p| {
+            !std::fs::read_to_string(p)
+                .unwrap_or_default()
+                .starts_with("//!")
+        })
         .map(|p| p.strip_prefix(root()).unwrap_or(&p).display().to_string())
         .collect();
-    assert!(missing.is_empty(), "files without a `//!` first line: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "files without a `//!` first line: {missing:?}"
+    );
 }
 
 fn deps_of(krate: &str) -> String {
-    let toml = std::fs::read_to_string(root().join("crates").join(krate).join("Cargo.toml")).expect("Cargo.toml");
+    let toml = std::fs::read_to_string(root().join("crates").join(krate).join("Cargo.toml"))
+        .expect("Cargo.toml");
     // Only the [dependencies] table: dev-dependencies may use anything.
-    let start = toml.find("[dependencies]").map(|i| i + "[dependencies]".len()).unwrap_or(toml.len());
+    let start = toml
+        .find("[dependencies]")
+        .map(|i| i + "[dependencies]".len())
+        .unwrap_or(toml.len());
     let rest = &toml[start..];
     rest[..rest.find("\n[").unwrap_or(rest.len())].to_string()
 }
@@ -52,13 +68,32 @@ fn deps_of(krate: &str) -> String {
 #[test]
 fn the_domain_crate_does_no_io() {
     let deps = deps_of("domain");
-    for banned in ["rusqlite", "tokio", "tauri", "axum", "reqwest", "automerge", "hyper", "gocua-store"] {
-        assert!(!deps.contains(banned), "gocua-domain must not depend on {banned}");
+    for banned in [
+        "rusqlite",
+        "tokio",
+        "tauri",
+        "axum",
+        "reqwest",
+        "automerge",
+        "hyper",
+        "gocua-store",
+    ] {
+        assert!(
+            !deps.contains(banned),
+            "gocua-domain must not depend on {banned}"
+        );
     }
-    for f in sources().iter().filter(|p| p.starts_with(root().join("crates/domain"))) {
+    for f in sources()
+        .iter()
+        .filter(|p| p.starts_with(root().join("crates/domain")))
+    {
         let text = std::fs::read_to_string(f).unwrap_or_default();
         for banned in ["std::fs", "std::net", "std::process", "SystemTime::now"] {
-            assert!(!text.contains(banned), "{} uses {banned}: the domain crate is pure", f.display());
+            assert!(
+                !text.contains(banned),
+                "{} uses {banned}: the domain crate is pure",
+                f.display()
+            );
         }
     }
 }
@@ -66,15 +101,28 @@ fn the_domain_crate_does_no_io() {
 #[test]
 fn the_sync_protocol_crate_moves_no_bytes() {
     let deps = deps_of("sync");
-    for banned in ["rusqlite", "tokio", "axum", "reqwest", "hyper", "gocua-store"] {
-        assert!(!deps.contains(banned), "gocua-sync must not depend on {banned}");
+    for banned in [
+        "rusqlite",
+        "tokio",
+        "axum",
+        "reqwest",
+        "hyper",
+        "gocua-store",
+    ] {
+        assert!(
+            !deps.contains(banned),
+            "gocua-sync must not depend on {banned}"
+        );
     }
 }
 
 #[test]
 fn only_the_store_speaks_sql() {
     for krate in ["domain", "wardgen", "sync", "app", "hub", "client", "cli"] {
-        assert!(!deps_of(krate).contains("rusqlite"), "gocua-{krate} must not depend on rusqlite");
+        assert!(
+            !deps_of(krate).contains("rusqlite"),
+            "gocua-{krate} must not depend on rusqlite"
+        );
     }
     for f in sources() {
         if f.starts_with(root().join("crates/store")) {
@@ -82,7 +130,11 @@ fn only_the_store_speaks_sql() {
         }
         let text = std::fs::read_to_string(&f).unwrap_or_default();
         let marker = ["rusqlite", "::"].concat();
-        assert!(!text.contains(&marker), "{} uses rusqlite: only the store crate speaks SQL", f.display());
+        assert!(
+            !text.contains(&marker),
+            "{} uses rusqlite: only the store crate speaks SQL",
+            f.display()
+        );
     }
 }
 
@@ -106,10 +158,16 @@ fn migrations_are_numbered_and_contiguous() {
         .collect();
     names.sort();
     for (i, n) in names.iter().enumerate() {
-        assert!(n.starts_with(&format!("{:04}_", i + 1)), "migration {n} out of sequence");
+        assert!(
+            n.starts_with(&format!("{:04}_", i + 1)),
+            "migration {n} out of sequence"
+        );
     }
     let lib = std::fs::read_to_string(root().join("crates/store/src/db.rs")).expect("db.rs");
     for n in &names {
-        assert!(lib.contains(n.as_str()), "migration {n} is not applied by db.rs");
+        assert!(
+            lib.contains(n.as_str()),
+            "migration {n} is not applied by db.rs"
+        );
     }
 }

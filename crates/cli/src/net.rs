@@ -85,7 +85,10 @@ fn t(lang: Lang, vi: &str, en: &str) -> String {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
 }
 
 fn data_dir(db: &Path) -> PathBuf {
@@ -108,7 +111,11 @@ pub fn hub(args: HubArgs, g: &Global) -> Result<()> {
                 println!("{}", t(lang, "Đã thu hồi thiết bị.", "Device revoked."));
                 Ok(())
             } else {
-                Err(anyhow!(t(lang, "Không có thiết bị đang hoạt động với mã này", "No active device with this id")))
+                Err(anyhow!(t(
+                    lang,
+                    "Không có thiết bị đang hoạt động với mã này",
+                    "No active device with this id"
+                )))
             }
         }
     }
@@ -117,7 +124,11 @@ pub fn hub(args: HubArgs, g: &Global) -> Result<()> {
 /// Called by `gocua demo` after the ward is ready, unless `--no-serve`: serves the demo ward
 /// and shows a pairing code for a volunteer of the first team.
 pub fn serve_demo(db: &Path, g: &Global) -> Result<()> {
-    let team = Store::open(db)?.plan_state()?.teams.first().map(|t| t.id.to_string());
+    let team = Store::open(db)?
+        .plan_state()?
+        .teams
+        .first()
+        .map(|t| t.id.to_string());
     let args = ServeArgs {
         bind: "0.0.0.0:8443".parse().map_err(|e| anyhow!("{e}"))?,
         advertise: vec![],
@@ -145,23 +156,55 @@ pub async fn serve(a: ServeArgs, db: &Path, lang: Lang) -> Result<()> {
     .await
     .map_err(|e| anyhow!(e.message(lang)))?;
     {
-        let store = running.hub.store.lock().map_err(|_| anyhow!("store lock"))?;
+        let store = running
+            .hub
+            .store
+            .lock()
+            .map_err(|_| anyhow!("store lock"))?;
         store.meta_set("hub.urls", &serde_json::to_string(&running.urls)?)?;
     }
-    println!("{}", t(lang, "Máy chủ phường Gõ Cửa đang chạy tại:", "Gõ Cửa ward hub is running at:"));
+    println!(
+        "{}",
+        t(
+            lang,
+            "Máy chủ phường Gõ Cửa đang chạy tại:",
+            "Gõ Cửa ward hub is running at:"
+        )
+    );
     for u in &running.urls {
         println!("  {u}");
     }
     println!(
         "{}: {}",
-        t(lang, "Dấu vân tay chứng chỉ (SHA-256)", "Certificate fingerprint (SHA-256)"),
+        t(
+            lang,
+            "Dấu vân tay chứng chỉ (SHA-256)",
+            "Certificate fingerprint (SHA-256)"
+        ),
         gocua_sync::pairing::fingerprint_hex(&running.fingerprint)
     );
     if let Some(role) = &a.pair_role {
-        let p = CodeArgs { role: role.clone(), team: a.pair_team.clone(), minutes: 60, png: None, svg: None };
+        let p = CodeArgs {
+            role: role.clone(),
+            team: a.pair_team.clone(),
+            minutes: 60,
+            png: None,
+            svg: None,
+        };
         let payload = {
-            let store = running.hub.store.lock().map_err(|_| anyhow!("store lock"))?;
-            issue(&store, &p, &running.urls, running.fingerprint, &running.hub.ward, lang)?
+            let store = running
+                .hub
+                .store
+                .lock()
+                .map_err(|_| anyhow!("store lock"))?;
+            issue(
+                &store,
+                &p,
+                &running.urls,
+                running.fingerprint,
+                &running.hub.ward,
+                lang,
+            )?
         };
         show_qr(&payload, &p, lang)?;
     }
@@ -188,22 +231,48 @@ fn issue(
     lang: Lang,
 ) -> Result<gocua_sync::pairing::PairingPayload> {
     let role = Role::parse(&p.role).ok_or_else(|| {
-        anyhow!(t(lang, "Vai trò phải là volunteer, lead hoặc office", "Role must be volunteer, lead or office"))
+        anyhow!(t(
+            lang,
+            "Vai trò phải là volunteer, lead hoặc office",
+            "Role must be volunteer, lead or office"
+        ))
     })?;
-    let team = p.team.as_deref().map(TeamId::parse).transpose().map_err(|e| anyhow!(e.message(lang)))?;
-    gocua_hub::new_pairing(store, role, team.as_ref(), urls, fp, ward, p.minutes * 60, gocua_hub::server::now())
-        .map_err(|e| anyhow!(e.message(lang)))
+    let team = p
+        .team
+        .as_deref()
+        .map(TeamId::parse)
+        .transpose()
+        .map_err(|e| anyhow!(e.message(lang)))?;
+    gocua_hub::new_pairing(
+        store,
+        role,
+        team.as_ref(),
+        urls,
+        fp,
+        ward,
+        p.minutes * 60,
+        gocua_hub::server::now(),
+    )
+    .map_err(|e| anyhow!(e.message(lang)))
 }
 
 fn show_qr(payload: &gocua_sync::pairing::PairingPayload, p: &CodeArgs, lang: Lang) -> Result<()> {
     let uri = payload.to_uri();
     println!("{}", qr::render_terminal(&uri)?);
-    println!("{}: {}", t(lang, "Mã ghép nối", "Pairing code"), payload.join_code);
+    println!(
+        "{}: {}",
+        t(lang, "Mã ghép nối", "Pairing code"),
+        payload.join_code
+    );
     println!(
         "{} {} {}",
         t(lang, "Hết hạn sau", "Expires in"),
         p.minutes,
-        t(lang, "phút; mỗi mã chỉ dùng một lần.", "minutes; each code works once.")
+        t(
+            lang,
+            "phút; mỗi mã chỉ dùng một lần.",
+            "minutes; each code works once."
+        )
     );
     println!("{uri}");
     if let Some(path) = &p.png {
@@ -231,7 +300,12 @@ fn pair_code(a: CodeArgs, db: &Path, json: bool, lang: Lang) -> Result<()> {
                 "The hub has never run: start `gocua hub serve` first",
             ))
         })?;
-    let ward = store.plan_state().ok().and_then(|p| p.ward).map(|w| w.name).unwrap_or_default();
+    let ward = store
+        .plan_state()
+        .ok()
+        .and_then(|p| p.ward)
+        .map(|w| w.name)
+        .unwrap_or_default();
     let payload = issue(&store, &a, &urls, identity.fingerprint, &ward, lang)?;
     if json {
         println!(
@@ -260,8 +334,15 @@ fn devices(db: &Path, json: bool, lang: Lang) -> Result<()> {
         t(lang, "Trạng thái", "Status")
     );
     for d in devs {
-        let last = d.last_sync.map(|s| gocua_domain::Timestamp(s).format_local()).unwrap_or_else(|| t(lang, "chưa", "never"));
-        let status = if d.revoked_at.is_some() { t(lang, "đã thu hồi", "revoked") } else { t(lang, "hoạt động", "active") };
+        let last = d
+            .last_sync
+            .map(|s| gocua_domain::Timestamp(s).format_local())
+            .unwrap_or_else(|| t(lang, "chưa", "never"));
+        let status = if d.revoked_at.is_some() {
+            t(lang, "đã thu hồi", "revoked")
+        } else {
+            t(lang, "hoạt động", "active")
+        };
         println!(
             "{:<16} {:<22} {:<18} {:<8} {:<18} {}",
             d.id,
@@ -281,14 +362,36 @@ pub fn pair(a: PairArgs, g: &Global) -> Result<()> {
     let lang = g.lang();
     let mut store = Store::open(&db).with_context(|| db.display().to_string())?;
     let info = runtime()?
-        .block_on(gocua_client::pair(&mut store, &a.payload, &a.name, gocua_hub::server::now()))
+        .block_on(gocua_client::pair(
+            &mut store,
+            &a.payload,
+            &a.name,
+            gocua_hub::server::now(),
+        ))
         .map_err(|e| anyhow!(e.message(lang)))?;
     if g.json {
         println!("{}", serde_json::to_string_pretty(&info)?);
     } else {
-        println!("{} {} ({})", t(lang, "Đã ghép nối với", "Paired with"), info.ward, info.hub_urls.join(", "));
-        println!("{}: {} · {}", t(lang, "Thiết bị", "Device"), info.device_id, info.role);
-        println!("{}", t(lang, "Chạy `gocua sync` để tải dữ liệu về.", "Run `gocua sync` to fetch the data."));
+        println!(
+            "{} {} ({})",
+            t(lang, "Đã ghép nối với", "Paired with"),
+            info.ward,
+            info.hub_urls.join(", ")
+        );
+        println!(
+            "{}: {} · {}",
+            t(lang, "Thiết bị", "Device"),
+            info.device_id,
+            info.role
+        );
+        println!(
+            "{}",
+            t(
+                lang,
+                "Chạy `gocua sync` để tải dữ liệu về.",
+                "Run `gocua sync` to fetch the data."
+            )
+        );
     }
     Ok(())
 }
@@ -337,7 +440,12 @@ pub fn sync(_a: SyncArgs, g: &Global) -> Result<()> {
         t(lang, "tài liệu nhận về", "received"),
         report.elapsed_ms
     );
-    println!("{}: {} B ↑, {} B ↓", t(lang, "Dung lượng", "Bytes"), report.bytes_up, report.bytes_down);
+    println!(
+        "{}: {} B ↑, {} B ↓",
+        t(lang, "Dung lượng", "Bytes"),
+        report.bytes_up,
+        report.bytes_down
+    );
     if report.dropped > 0 {
         println!(
             "{} {}",
@@ -350,7 +458,12 @@ pub fn sync(_a: SyncArgs, g: &Global) -> Result<()> {
         );
     }
     for r in &report.refused {
-        eprintln!("{} {}: {}", t(lang, "Bị từ chối", "Refused"), r.doc, lang.pick(&r.message_vi, &r.message_en));
+        eprintln!(
+            "{} {}: {}",
+            t(lang, "Bị từ chối", "Refused"),
+            r.doc,
+            lang.pick(&r.message_vi, &r.message_en)
+        );
     }
     Ok(())
 }

@@ -10,12 +10,19 @@ pub enum ClientError {
     Payload(gocua_sync::pairing::PairingError),
     #[error("the pairing code has expired")]
     CodeExpired,
-    #[error("the hub's certificate does not match the paired hub (expected {expected}, got {actual})")]
+    #[error(
+        "the hub's certificate does not match the paired hub (expected {expected}, got {actual})"
+    )]
     PinMismatch { expected: String, actual: String },
     #[error("cannot reach the hub at {0}")]
     Unreachable(String),
     #[error("the hub refused: {message_en} ({code})")]
-    Hub { status: u16, code: String, message_vi: String, message_en: String },
+    Hub {
+        status: u16,
+        code: String,
+        message_vi: String,
+        message_en: String,
+    },
     #[error("{0}")]
     Wire(#[from] gocua_sync::wire::WireError),
     #[error("{0}")]

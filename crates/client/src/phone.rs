@@ -3,11 +3,11 @@
 use std::time::{Duration, Instant};
 
 use gocua_store::Store;
+use gocua_sync::PhoneSession;
 use gocua_sync::api::{self, ErrorBody, PairRequest, PairResponse};
 use gocua_sync::pairing::{PairingPayload, fingerprint_hex};
 use gocua_sync::protocol::Refusal;
 use gocua_sync::wire::{self, SyncResponse};
-use gocua_sync::PhoneSession;
 
 use crate::{ClientError, tls};
 
@@ -75,7 +75,10 @@ pub fn paired_hub(store: &Store) -> Result<Option<PairInfo>, ClientError> {
 
 fn map_reqwest(e: reqwest::Error, url: &str) -> ClientError {
     if let Some(m) = tls::pin_mismatch(&e) {
-        return ClientError::PinMismatch { expected: fingerprint_hex(&m.expected), actual: fingerprint_hex(&m.actual) };
+        return ClientError::PinMismatch {
+            expected: fingerprint_hex(&m.expected),
+            actual: fingerprint_hex(&m.actual),
+        };
     }
     ClientError::Unreachable(format!("{url}: {e}"))
 }
@@ -84,7 +87,12 @@ async fn hub_error(resp: reqwest::Response) -> ClientError {
     let status = resp.status().as_u16();
     let bytes = resp.bytes().await.unwrap_or_default();
     match serde_json::from_slice::<ErrorBody>(&bytes) {
-        Ok(b) => ClientError::Hub { status, code: b.code, message_vi: b.message_vi, message_en: b.message_en },
+        Ok(b) => ClientError::Hub {
+            status,
+            code: b.code,
+            message_vi: b.message_vi,
+            message_en: b.message_en,
+        },
         Err(_) => ClientError::Hub {
             status,
             code: format!("http_{status}"),
@@ -96,14 +104,23 @@ async fn hub_error(resp: reqwest::Response) -> ClientError {
 
 /// Pairs this replica with the hub in a QR payload: pins its certificate, trades the one-time
 /// code for a device credential, and remembers both. Nothing is stored unless pairing succeeds.
-pub async fn pair(store: &mut Store, payload: &str, device_name: &str, now: i64) -> Result<PairInfo, ClientError> {
+pub async fn pair(
+    store: &mut Store,
+    payload: &str,
+    device_name: &str,
+    now: i64,
+) -> Result<PairInfo, ClientError> {
     let p = PairingPayload::parse(payload).map_err(ClientError::Payload)?;
     if p.is_expired(now) {
         return Err(ClientError::CodeExpired);
     }
-    let client = tls::pinned_client(p.cert_sha256, TIMEOUT).map_err(|e| ClientError::Tls(e.to_string()))?;
-    let body = serde_json::to_vec(&PairRequest { code: p.join_code.clone(), device_name: device_name.to_string() })
-        .unwrap_or_default();
+    let client =
+        tls::pinned_client(p.cert_sha256, TIMEOUT).map_err(|e| ClientError::Tls(e.to_string()))?;
+    let body = serde_json::to_vec(&PairRequest {
+        code: p.join_code.clone(),
+        device_name: device_name.to_string(),
+    })
+    .unwrap_or_default();
     let mut last_err = ClientError::Unreachable(p.hub_urls.join(", "));
     for url in &p.hub_urls {
         let resp = client
@@ -213,24 +230,32 @@ async fn last_batch(client: &reqwest::Client, url: &str, auth: &str) -> Result<u
         return Err(hub_error(r).await);
     }
     let bytes = r.bytes().await.map_err(|e| map_reqwest(e, url))?;
-    let status: api::StatusResponse = serde_json::from_slice(&bytes).map_err(|e| ClientError::Hub {
-        status: 200,
-        code: "bad_response".into(),
-        message_vi: "Máy chủ phường trả lời sai định dạng".into(),
-        message_en: format!("Malformed answer from the hub: {e}"),
-    })?;
+    let status: api::StatusResponse =
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Hub {
+            status: 200,
+            code: "bad_response".into(),
+            message_vi: "Máy chủ phường trả lời sai định dạng".into(),
+            message_en: format!("Malformed answer from the hub: {e}"),
+        })?;
     Ok(status.last_batch)
 }
 
 /// Syncs with the paired hub until neither side has anything to send. Interrupted syncs lose
 /// nothing: every merge is committed as it arrives and the next sync continues from there.
-pub async fn sync(store: &mut Store, progress: &mut dyn FnMut(SyncProgress)) -> Result<SyncReport, ClientError> {
+pub async fn sync(
+    store: &mut Store,
+    progress: &mut dyn FnMut(SyncProgress),
+) -> Result<SyncReport, ClientError> {
     let started = Instant::now();
     let urls: Vec<String> = serde_json::from_str(&meta(store, "hub.urls")?).unwrap_or_default();
     let fp_hex = meta(store, "hub.fp")?;
     let mut fp = [0u8; 32];
     hex::decode_to_slice(&fp_hex, &mut fp).map_err(|_| ClientError::NotPaired)?;
-    let auth = format!("Bearer {}.{}", meta(store, "device.id")?, meta(store, "device.token")?);
+    let auth = format!(
+        "Bearer {}.{}",
+        meta(store, "device.id")?,
+        meta(store, "device.token")?
+    );
     let client = tls::pinned_client(fp, TIMEOUT).map_err(|e| ClientError::Tls(e.to_string()))?;
 
     let mut session = PhoneSession::new(HUB_PEER);
@@ -240,7 +265,9 @@ pub async fn sync(store: &mut Store, progress: &mut dyn FnMut(SyncProgress)) -> 
     let mut caught_up = false;
     loop {
         let batch = meta(store, "sync.batch")?.parse::<u64>().unwrap_or(0) + 1;
-        let Some(mut req) = session.next_request(store, batch)? else { break };
+        let Some(mut req) = session.next_request(store, batch)? else {
+            break;
+        };
         let bytes = loop {
             // The batch number is spent before sending, so a replay of this request is refused.
             store.meta_set("sync.batch", &req.batch.to_string())?;
@@ -252,7 +279,9 @@ pub async fn sync(store: &mut Store, progress: &mut dyn FnMut(SyncProgress)) -> 
                 break resp.bytes().await.map_err(|e| map_reqwest(e, url))?;
             }
             let err = hub_error(resp).await;
-            if matches!(&err, ClientError::Hub { code, .. } if code == "replayed_batch") && !caught_up {
+            if matches!(&err, ClientError::Hub { code, .. } if code == "replayed_batch")
+                && !caught_up
+            {
                 // Our counter is behind the hub's (a restored backup): continue after the hub's.
                 caught_up = true;
                 req.batch = last_batch(&client, &urls[url_idx], &auth).await? + 1;

@@ -67,7 +67,10 @@ impl Blocker {
             Blocker::PhoneNotOwnName => {
                 lang.pick("Thuê bao không chính chủ", "Phone number not in own name")
             }
-            Blocker::Away => lang.pick("Đi làm ăn xa / vắng nhà dài ngày", "Away in another province"),
+            Blocker::Away => lang.pick(
+                "Đi làm ăn xa / vắng nhà dài ngày",
+                "Away in another province",
+            ),
             Blocker::NeedsEquipment => lang.pick(
                 "Người già, khuyết tật: cần mang thiết bị đến",
                 "Elderly or disabled: bring equipment",
@@ -75,16 +78,20 @@ impl Blocker {
             Blocker::MovedOut => lang.pick("Đã chuyển đi", "Moved out"),
             Blocker::Deceased => lang.pick("Đã mất", "Deceased"),
             Blocker::DoneElsewhere => lang.pick("Đã làm ở nơi khác", "Already done elsewhere"),
-            Blocker::NeedsInterpreter => {
-                lang.pick("Cần người phiên dịch tiếng dân tộc", "Needs a language helper")
-            }
+            Blocker::NeedsInterpreter => lang.pick(
+                "Cần người phiên dịch tiếng dân tộc",
+                "Needs a language helper",
+            ),
             Blocker::CannotRead => lang.pick("Không biết chữ", "Cannot read"),
         }
     }
 
     /// The resident no longer counts towards the ward's targets.
     pub fn removes_from_target(self) -> bool {
-        matches!(self, Blocker::MovedOut | Blocker::Deceased | Blocker::DoneElsewhere)
+        matches!(
+            self,
+            Blocker::MovedOut | Blocker::Deceased | Blocker::DoneElsewhere
+        )
     }
 }
 
@@ -96,7 +103,10 @@ mod tests {
     fn codes_round_trip_and_labels_exist_in_both_languages() {
         for b in Blocker::ALL {
             assert_eq!(Blocker::parse(b.code()), Some(b));
-            assert_eq!(serde_json::to_string(&b).unwrap(), format!("\"{}\"", b.code()));
+            assert_eq!(
+                serde_json::to_string(&b).unwrap(),
+                format!("\"{}\"", b.code())
+            );
             assert!(!b.label(Lang::Vi).is_empty());
             assert_ne!(b.label(Lang::Vi), b.label(Lang::En), "{b:?}");
         }

@@ -33,11 +33,17 @@ pub struct VisitingWindow {
 
 impl VisitingWindow {
     pub fn urban_default() -> Self {
-        VisitingWindow { start: hm(18, 0), end: hm(21, 30) }
+        VisitingWindow {
+            start: hm(18, 0),
+            end: hm(21, 30),
+        }
     }
 
     pub fn rural_default() -> Self {
-        VisitingWindow { start: hm(16, 0), end: hm(19, 30) }
+        VisitingWindow {
+            start: hm(16, 0),
+            end: hm(19, 30),
+        }
     }
 
     pub fn contains(&self, at: Timestamp) -> bool {
@@ -93,7 +99,9 @@ impl Campaign {
     pub fn new(name: &str, start: Date, end: Date) -> Result<Campaign> {
         let name = crate::text::normalize_display(name);
         if name.is_empty() {
-            return Err(Error::Missing { field: "campaign name" });
+            return Err(Error::Missing {
+                field: "campaign name",
+            });
         }
         if end < start {
             return Err(Error::CampaignDates);
@@ -133,7 +141,11 @@ impl Campaign {
         if w.contains(at) {
             Ok(())
         } else {
-            Err(Error::OutsideWindow { at: at.format_local(), area, window: w.to_string() })
+            Err(Error::OutsideWindow {
+                at: at.format_local(),
+                area,
+                window: w.to_string(),
+            })
         }
     }
 
@@ -158,8 +170,12 @@ mod tests {
     use crate::time::parse_date;
 
     fn campaign() -> Campaign {
-        Campaign::new("90 ngày, đêm", parse_date("2026-11-01").unwrap(), parse_date("2026-11-30").unwrap())
-            .unwrap()
+        Campaign::new(
+            "90 ngày, đêm",
+            parse_date("2026-11-01").unwrap(),
+            parse_date("2026-11-30").unwrap(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -178,14 +194,35 @@ mod tests {
     fn revisits_must_fall_in_the_area_window() {
         let c = campaign();
         let at = |s| Timestamp::parse_local(s).unwrap();
-        assert!(c.check_revisit(at("2026-11-23 18:00"), AreaKind::Urban).is_ok());
-        assert!(c.check_revisit(at("2026-11-23 21:30"), AreaKind::Urban).is_ok());
-        assert!(c.check_revisit(at("2026-11-23 21:31"), AreaKind::Urban).is_err());
-        assert!(c.check_revisit(at("2026-11-23 16:30"), AreaKind::Urban).is_err());
-        assert!(c.check_revisit(at("2026-11-23 16:30"), AreaKind::Rural).is_ok());
-        let e = c.check_revisit(at("2026-11-23 20:00"), AreaKind::Rural).unwrap_err();
+        assert!(
+            c.check_revisit(at("2026-11-23 18:00"), AreaKind::Urban)
+                .is_ok()
+        );
+        assert!(
+            c.check_revisit(at("2026-11-23 21:30"), AreaKind::Urban)
+                .is_ok()
+        );
+        assert!(
+            c.check_revisit(at("2026-11-23 21:31"), AreaKind::Urban)
+                .is_err()
+        );
+        assert!(
+            c.check_revisit(at("2026-11-23 16:30"), AreaKind::Urban)
+                .is_err()
+        );
+        assert!(
+            c.check_revisit(at("2026-11-23 16:30"), AreaKind::Rural)
+                .is_ok()
+        );
+        let e = c
+            .check_revisit(at("2026-11-23 20:00"), AreaKind::Rural)
+            .unwrap_err();
         assert_eq!(e.code(), "outside_window");
-        assert!(e.message(Lang::Vi).contains("16:00–19:30"), "{}", e.message(Lang::Vi));
+        assert!(
+            e.message(Lang::Vi).contains("16:00–19:30"),
+            "{}",
+            e.message(Lang::Vi)
+        );
     }
 
     #[test]

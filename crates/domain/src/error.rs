@@ -13,7 +13,11 @@ pub enum Error {
     #[error("required field {field} is empty")]
     Missing { field: &'static str },
     #[error("revisit at {at} is outside the {area:?} visiting window {window}")]
-    OutsideWindow { at: String, area: crate::AreaKind, window: String },
+    OutsideWindow {
+        at: String,
+        area: crate::AreaKind,
+        window: String,
+    },
     #[error("a correction needs a reason")]
     CorrectionWithoutReason,
     #[error("campaign ends before it starts")]

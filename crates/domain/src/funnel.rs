@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::Lang;
 
 /// Chip-based citizen ID card (CCCD gắn chip).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CccdStatus {
     #[default]
@@ -18,7 +20,9 @@ pub enum CccdStatus {
 }
 
 /// Electronic ID account (tài khoản định danh điện tử) in VNeID.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Activation {
     #[default]
@@ -80,7 +84,9 @@ impl Funnel {
 
     pub fn stage_label(self, lang: Lang) -> &'static str {
         match self.stage() {
-            0 if self.cccd == CccdStatus::Applied => lang.pick("Đã làm CCCD, chờ nhận", "CCCD applied"),
+            0 if self.cccd == CccdStatus::Applied => {
+                lang.pick("Đã làm CCCD, chờ nhận", "CCCD applied")
+            }
             0 => lang.pick("Chưa có CCCD", "No chip ID"),
             1 => lang.pick("Có CCCD", "Has chip ID"),
             2 => lang.pick("Đã thu hồ sơ mức 2", "Level-2 application collected"),
@@ -117,7 +123,10 @@ mod tests {
 
     #[test]
     fn activation_is_never_undone_by_join() {
-        let activated = Funnel { activation: Activation::Level2, ..Funnel::default() };
+        let activated = Funnel {
+            activation: Activation::Level2,
+            ..Funnel::default()
+        };
         let nothing = Funnel::default();
         assert!(activated.join(nothing).is_activated());
         assert_eq!(activated.join(nothing).stage(), 3);

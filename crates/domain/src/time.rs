@@ -20,7 +20,11 @@ pub struct Timestamp(pub i64);
 
 impl Timestamp {
     pub fn from_local(date: Date, time: Time) -> Timestamp {
-        Timestamp(PrimitiveDateTime::new(date, time).assume_offset(vn_offset()).unix_timestamp())
+        Timestamp(
+            PrimitiveDateTime::new(date, time)
+                .assume_offset(vn_offset())
+                .unix_timestamp(),
+        )
     }
 
     pub fn local(self) -> PrimitiveDateTime {
@@ -35,7 +39,10 @@ impl Timestamp {
 
     /// Parses local Vietnam time written `YYYY-MM-DD HH:MM` (or with a `T`).
     pub fn parse_local(s: &str) -> Result<Timestamp> {
-        let bad = || Error::InvalidValue { field: "time", value: s.to_string() };
+        let bad = || Error::InvalidValue {
+            field: "time",
+            value: s.to_string(),
+        };
         let s = s.trim();
         let (d, t) = s.split_once([' ', 'T']).ok_or_else(bad)?;
         let date = parse_date(d)?;
@@ -46,13 +53,21 @@ impl Timestamp {
     /// Formats as local `YYYY-MM-DD HH:MM`.
     pub fn format_local(self) -> String {
         let l = self.local();
-        format!("{} {:02}:{:02}", format_date(l.date()), l.hour(), l.minute())
+        format!(
+            "{} {:02}:{:02}",
+            format_date(l.date()),
+            l.hour(),
+            l.minute()
+        )
     }
 }
 
 /// Parses `YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Result<Date> {
-    let bad = || Error::InvalidValue { field: "date", value: s.to_string() };
+    let bad = || Error::InvalidValue {
+        field: "date",
+        value: s.to_string(),
+    };
     let mut parts = s.trim().splitn(3, '-');
     let y: i32 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
     let m: u8 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;

@@ -118,7 +118,14 @@ impl Correction {
         if reason.is_empty() {
             return Err(Error::CorrectionWithoutReason);
         }
-        Ok(Correction { id, resident, at, by, set, reason })
+        Ok(Correction {
+            id,
+            resident,
+            at,
+            by,
+            set,
+            reason,
+        })
     }
 }
 
@@ -188,7 +195,12 @@ mod tests {
             team: None,
             device: None,
             outcome: HouseholdOutcome::Met,
-            actions: vec![ResidentAction { resident: rid(), reached, blockers: vec![], note: String::new() }],
+            actions: vec![ResidentAction {
+                resident: rid(),
+                reached,
+                blockers: vec![],
+                note: String::new(),
+            }],
             household_blockers: vec![],
             revisit: None,
             note: String::new(),
@@ -197,7 +209,15 @@ mod tests {
 
     fn correction(id: &str, at: i64, set: Funnel) -> Correction {
         let by = VolunteerId::parse("p-lead").unwrap();
-        Correction::new(CorrectionId::parse(id).unwrap(), rid(), Timestamp(at), by, set, "nhập nhầm").unwrap()
+        Correction::new(
+            CorrectionId::parse(id).unwrap(),
+            rid(),
+            Timestamp(at),
+            by,
+            set,
+            "nhập nhầm",
+        )
+        .unwrap()
     }
 
     const ACTIVATED: Funnel = Funnel {
@@ -218,11 +238,25 @@ mod tests {
     #[test]
     fn only_a_correction_moves_down_and_later_visits_still_count() {
         let v1 = visit("v-1", 100, ACTIVATED);
-        let c = correction("c-1", 150, Funnel { cccd: CccdStatus::Has, ..Funnel::default() });
+        let c = correction(
+            "c-1",
+            150,
+            Funnel {
+                cccd: CccdStatus::Has,
+                ..Funnel::default()
+            },
+        );
         let f = resident_funnel(&rid(), Funnel::default(), [&v1], [&c]);
         assert_eq!(f.activation, Activation::None);
         assert_eq!(f.cccd, CccdStatus::Has);
-        let v3 = visit("v-3", 300, Funnel { activation: Activation::Level1, ..Funnel::default() });
+        let v3 = visit(
+            "v-3",
+            300,
+            Funnel {
+                activation: Activation::Level1,
+                ..Funnel::default()
+            },
+        );
         let f = resident_funnel(&rid(), Funnel::default(), [&v3, &v1], [&c]);
         assert_eq!(f.activation, Activation::Level1);
         assert!(!f.level2_collected);
@@ -231,8 +265,15 @@ mod tests {
     #[test]
     fn corrections_need_a_reason() {
         let by = VolunteerId::parse("p-lead").unwrap();
-        let e = Correction::new(CorrectionId::parse("c-1").unwrap(), rid(), Timestamp(1), by, Funnel::default(), "  ")
-            .unwrap_err();
+        let e = Correction::new(
+            CorrectionId::parse("c-1").unwrap(),
+            rid(),
+            Timestamp(1),
+            by,
+            Funnel::default(),
+            "  ",
+        )
+        .unwrap_err();
         assert_eq!(e, Error::CorrectionWithoutReason);
     }
 

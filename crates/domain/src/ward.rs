@@ -151,26 +151,42 @@ pub struct Household {
 
 /// Validates a 12-digit CCCD number; empty means unknown.
 pub fn parse_cccd_number(s: &str) -> Result<String> {
-    let digits: String = s.chars().filter(|c| !c.is_whitespace() && *c != '.').collect();
+    let digits: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '.')
+        .collect();
     if digits.is_empty() || (digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit())) {
         Ok(digits)
     } else {
-        Err(Error::InvalidValue { field: "cccd_number", value: s.to_string() })
+        Err(Error::InvalidValue {
+            field: "cccd_number",
+            value: s.to_string(),
+        })
     }
 }
 
 /// Validates a Vietnamese mobile number (10 digits starting with 0, or +84…); empty is allowed.
 pub fn parse_phone(s: &str) -> Result<String> {
-    let mut digits: String = s.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+    let mut digits: String = s
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
     if let Some(rest) = digits.strip_prefix("+84") {
         digits = format!("0{rest}");
     } else if digits.starts_with("84") && digits.len() == 11 {
         digits = format!("0{}", &digits[2..]);
     }
-    if digits.is_empty() || (digits.len() == 10 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())) {
+    if digits.is_empty()
+        || (digits.len() == 10
+            && digits.starts_with('0')
+            && digits.bytes().all(|b| b.is_ascii_digit()))
+    {
         Ok(digits)
     } else {
-        Err(Error::InvalidValue { field: "phone", value: s.to_string() })
+        Err(Error::InvalidValue {
+            field: "phone",
+            value: s.to_string(),
+        })
     }
 }
 
@@ -271,7 +287,10 @@ mod tests {
 
     #[test]
     fn numbers_are_validated_and_normalised() {
-        assert_eq!(parse_cccd_number("001 099 012 345").unwrap(), "001099012345");
+        assert_eq!(
+            parse_cccd_number("001 099 012 345").unwrap(),
+            "001099012345"
+        );
         assert!(parse_cccd_number("12345").is_err());
         assert_eq!(parse_cccd_number("").unwrap(), "");
         assert_eq!(parse_phone("+84 912 345 678").unwrap(), "0912345678");

@@ -21,7 +21,10 @@ pub enum HubError {
     #[error("{0}")]
     Tls(#[from] tls::TlsError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("team {0} does not exist in this ward")]
     UnknownTeam(String),
     #[error("a volunteer device needs a team")]
@@ -46,7 +49,9 @@ impl HubError {
                 format!("Không mở được cổng {addr}: {source}. Có thể máy chủ phường đang chạy rồi?")
             }
             (HubError::UnknownTeam(t), Lang::Vi) => format!("Phường không có tổ công tác {t}"),
-            (HubError::VolunteerWithoutTeam, Lang::Vi) => "Thiết bị của tình nguyện viên phải thuộc một tổ (--team)".into(),
+            (HubError::VolunteerWithoutTeam, Lang::Vi) => {
+                "Thiết bị của tình nguyện viên phải thuộc một tổ (--team)".into()
+            }
             (HubError::Tls(e), Lang::Vi) => format!("Lỗi chứng chỉ TLS của máy chủ: {e}"),
             (e, Lang::En) => e.to_string(),
         }
@@ -85,7 +90,13 @@ impl RunningHub {
 /// The machine's own non-loopback addresses, for the QR code.
 pub fn local_addresses() -> Vec<IpAddr> {
     let mut out: Vec<IpAddr> = if_addrs::get_if_addrs()
-        .map(|v| v.into_iter().filter(|i| !i.is_loopback()).map(|i| i.ip()).filter(IpAddr::is_ipv4).collect())
+        .map(|v| {
+            v.into_iter()
+                .filter(|i| !i.is_loopback())
+                .map(|i| i.ip())
+                .filter(IpAddr::is_ipv4)
+                .collect()
+        })
         .unwrap_or_default();
     out.sort();
     out.dedup();
@@ -103,12 +114,34 @@ fn url_for(host: &str, port: u16) -> String {
 /// Opens the hub's replica, loads (or on first start creates) its certificate next to the
 /// database, and serves until stopped.
 pub async fn start(cfg: HubConfig) -> Result<RunningHub, HubError> {
-    let dir = cfg.db.parent().map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() })
+    let dir = cfg
+        .db
+        .parent()
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                p.to_path_buf()
+            }
+        })
         .unwrap_or_else(|| PathBuf::from("."));
-    let store = Store::open_with(&cfg.db, gocua_store::StoreOptions { cache_docs: 512, ..Default::default() })?;
-    let listener =
-        tokio::net::TcpListener::bind(cfg.bind).await.map_err(|source| HubError::Bind { addr: cfg.bind, source })?;
-    let addr = listener.local_addr().map_err(|source| HubError::Bind { addr: cfg.bind, source })?;
+    let store = Store::open_with(
+        &cfg.db,
+        gocua_store::StoreOptions {
+            cache_docs: 512,
+            ..Default::default()
+        },
+    )?;
+    let listener = tokio::net::TcpListener::bind(cfg.bind)
+        .await
+        .map_err(|source| HubError::Bind {
+            addr: cfg.bind,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| HubError::Bind {
+        addr: cfg.bind,
+        source,
+    })?;
     let mut hosts: Vec<String> = cfg.advertise.clone();
     if hosts.is_empty() {
         if addr.ip().is_unspecified() {
@@ -127,7 +160,14 @@ pub async fn start(cfg: HubConfig) -> Result<RunningHub, HubError> {
         let _ = rx.await;
     }));
     let urls = hosts.iter().map(|h| url_for(h, addr.port())).collect();
-    Ok(RunningHub { addr, fingerprint: identity.fingerprint, urls, hub, stop: Some(tx), task })
+    Ok(RunningHub {
+        addr,
+        fingerprint: identity.fingerprint,
+        urls,
+        hub,
+        stop: Some(tx),
+        task,
+    })
 }
 
 /// Issues a one-time join code for a role (and team) and returns the QR payload.
@@ -151,8 +191,18 @@ pub fn new_pairing(
     }
     let code = new_join_code(rand::random());
     let expires_at = now + ttl_secs;
-    let label = format!("{}{}", role.as_str(), team.map(|t| format!(" {t}")).unwrap_or_default());
-    store.hub_add_join_code(&gocua_sync::pairing::normalize_join_code(&code), role, team, &label, expires_at)?;
+    let label = format!(
+        "{}{}",
+        role.as_str(),
+        team.map(|t| format!(" {t}")).unwrap_or_default()
+    );
+    store.hub_add_join_code(
+        &gocua_sync::pairing::normalize_join_code(&code),
+        role,
+        team,
+        &label,
+        expires_at,
+    )?;
     Ok(PairingPayload {
         version: PAIRING_VERSION,
         hub_urls: urls.to_vec(),

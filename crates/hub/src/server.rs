@@ -16,9 +16,9 @@ use axum::{Json, Router};
 use gocua_domain::{DeviceId, Role};
 use gocua_store::Store;
 use gocua_sync::api;
+use gocua_sync::api::{ErrorBody, PairRequest, PairResponse, StatusResponse};
 use gocua_sync::wire::{self, SyncRequest};
 use gocua_sync::{Access, HubLimits, hub_round};
-use gocua_sync::api::{ErrorBody, PairRequest, PairResponse, StatusResponse};
 
 /// Wrong join codes allowed per address in [`FAILURE_WINDOW`] before answers slow down.
 const FREE_FAILURES: u32 = 5;
@@ -29,7 +29,10 @@ const FAILURE_WINDOW: Duration = Duration::from_secs(600);
 const LOCKOUT_FAILURES: u32 = 10;
 
 pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// Shared state of a running hub.
@@ -42,8 +45,18 @@ pub struct Hub {
 
 impl Hub {
     pub fn new(mut store: Store, limits: HubLimits) -> Arc<Hub> {
-        let ward = store.plan_state().ok().and_then(|p| p.ward).map(|w| w.name).unwrap_or_default();
-        Arc::new(Hub { store: Mutex::new(store), ward, limits, failures: Mutex::new(HashMap::new()) })
+        let ward = store
+            .plan_state()
+            .ok()
+            .and_then(|p| p.ward)
+            .map(|w| w.name)
+            .unwrap_or_default();
+        Arc::new(Hub {
+            store: Mutex::new(store),
+            ward,
+            limits,
+            failures: Mutex::new(HashMap::new()),
+        })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
@@ -62,7 +75,14 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, vi: &str, en: &str) -> ApiError {
-        ApiError { status, body: ErrorBody { code: code.into(), message_vi: vi.into(), message_en: en.into() } }
+        ApiError {
+            status,
+            body: ErrorBody {
+                code: code.into(),
+                message_vi: vi.into(),
+                message_en: en.into(),
+            },
+        }
     }
 
     fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -89,7 +109,12 @@ impl From<gocua_store::Error> for ApiError {
 
 impl From<gocua_sync::ReplicaError> for ApiError {
     fn from(e: gocua_sync::ReplicaError) -> Self {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, &e.code, &e.message_vi, &e.message_en)
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &e.code,
+            &e.message_vi,
+            &e.message_en,
+        )
     }
 }
 
@@ -137,13 +162,19 @@ async fn pair(
     }
     let code = gocua_sync::pairing::normalize_join_code(&req.code);
     let name = gocua_domain::text::normalize_display(&req.device_name);
-    let name = if name.is_empty() { "điện thoại".to_string() } else { name.chars().take(60).collect() };
+    let name = if name.is_empty() {
+        "điện thoại".to_string()
+    } else {
+        name.chars().take(60).collect()
+    };
     let hub2 = hub.clone();
     let result = tokio::task::spawn_blocking(move || {
         let device_id = DeviceId::random(rand::random()).to_string();
         let token = random_hex(32);
         let store = hub2.lock();
-        store.hub_redeem_join_code(&code, &device_id, &name, &token, now()).map(|r| r.map(|d| (d, token)))
+        store
+            .hub_redeem_join_code(&code, &device_id, &name, &token, now())
+            .map(|r| r.map(|d| (d, token)))
     })
     .await
     .map_err(ApiError::internal)??;
@@ -196,10 +227,15 @@ fn authenticate(store: &Store, headers: &HeaderMap) -> Result<gocua_store::hub::
             "This device is not paired with this hub",
         )
     };
-    let value = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(unknown)?;
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(unknown)?;
     let cred = value.strip_prefix("Bearer ").ok_or_else(unknown)?;
     let (device, token) = cred.split_once('.').ok_or_else(unknown)?;
-    let dev = store.hub_device_by_token(device, token)?.ok_or_else(unknown)?;
+    let dev = store
+        .hub_device_by_token(device, token)?
+        .ok_or_else(unknown)?;
     if dev.revoked_at.is_some() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -215,17 +251,30 @@ fn authenticate(store: &Store, headers: &HeaderMap) -> Result<gocua_store::hub::
 pub fn access_for(store: &Store, dev: &gocua_store::hub::Device) -> Result<Access, ApiError> {
     let allowed = match (dev.role, &dev.team) {
         (Role::Office, _) | (Role::Lead, None) => store.hub_all_households()?,
-        (_, Some(team)) => store.hub_households_of_team(team)?,
+        (_, Some(team)) => store.households_of_team(team)?.into_iter().collect(),
         (Role::Volunteer, None) => Default::default(),
     };
-    Ok(Access { peer: dev.id.clone(), can_write_plan: dev.role.may_write_plan(), allowed })
+    Ok(Access {
+        peer: dev.id.clone(),
+        can_write_plan: dev.role.may_write_plan(),
+        allowed,
+    })
 }
 
-async fn sync(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+async fn sync(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let out = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
         // Decode before touching anything: a truncated or forged frame changes nothing.
         let req: SyncRequest = wire::decode(&body).map_err(|e| {
-            ApiError::new(StatusCode::BAD_REQUEST, e.code(), &e.message_vi(), &e.to_string())
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                e.code(),
+                &e.message_vi(),
+                &e.to_string(),
+            )
         })?;
         let mut store = hub.lock();
         let dev = authenticate(&store, &headers)?;
@@ -246,7 +295,10 @@ async fn sync(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> R
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], out).into_response())
 }
 
-async fn status(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<StatusResponse>, ApiError> {
+async fn status(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+) -> Result<Json<StatusResponse>, ApiError> {
     let hub2 = hub.clone();
     tokio::task::spawn_blocking(move || {
         let store = hub2.lock();

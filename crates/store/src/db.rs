@@ -9,7 +9,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::{Error, Result};
 
 /// Numbered migrations; the index + 1 is the schema version stored in `PRAGMA user_version`.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_replica.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_replica.sql"),
+    include_str!("../migrations/0002_household_scoped_keys.sql"),
+];
 
 #[derive(Clone, Debug)]
 pub struct StoreOptions {
@@ -21,7 +24,10 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { cache_docs: 2048, compact_after: 32 }
+        StoreOptions {
+            cache_docs: 2048,
+            compact_after: 32,
+        }
     }
 }
 
@@ -49,7 +55,19 @@ impl Store {
         migrate(&mut conn)?;
         let path = path.to_path_buf();
         let actor = ensure_actor(&conn, &path)?;
-        Ok(Store { conn, actor, cache: HashMap::new(), opts, path })
+        let mut store = Store {
+            conn,
+            actor,
+            cache: HashMap::new(),
+            opts,
+            path,
+        };
+        // A migration that reshaped the projection leaves it to be derived again.
+        if store.meta_get("projection_stale")?.is_some() {
+            store.rebuild_projection(|_, _| {})?;
+            store.meta_delete("projection_stale")?;
+        }
+        Ok(store)
     }
 
     pub fn path(&self) -> &Path {
@@ -82,13 +100,16 @@ impl Store {
     }
 
     pub fn meta_set(&self, key: &str, value: &str) -> Result<()> {
-        self.conn
-            .execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![key, value])?;
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+            params![key, value],
+        )?;
         Ok(())
     }
 
     pub fn meta_delete(&self, key: &str) -> Result<()> {
-        self.conn.execute("DELETE FROM meta WHERE key = ?1", [key])?;
+        self.conn
+            .execute("DELETE FROM meta WHERE key = ?1", [key])?;
         Ok(())
     }
 }
@@ -115,12 +136,14 @@ fn ensure_actor(conn: &Connection, path: &Path) -> Result<ActorId> {
     let here = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let here = here.to_string_lossy().to_string();
     let get = |k: &str| -> Result<Option<String>> {
-        Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0)).optional()?)
+        Ok(conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
+            .optional()?)
     };
     let actor = match (get("actor")?, get("actor_path")?) {
-        (Some(hex), Some(p)) if p == here => {
-            ActorId::from(hex::decode(&hex).map_err(|e| Error::CorruptDoc("meta.actor".into(), e.to_string()))?)
-        }
+        (Some(hex), Some(p)) if p == here => ActorId::from(
+            hex::decode(&hex).map_err(|e| Error::CorruptDoc("meta.actor".into(), e.to_string()))?,
+        ),
         _ => {
             let actor = ActorId::random();
             conn.execute(
@@ -130,7 +153,10 @@ fn ensure_actor(conn: &Connection, path: &Path) -> Result<ActorId> {
             actor
         }
     };
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('actor_path', ?1)", params![here])?;
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('actor_path', ?1)",
+        params![here],
+    )?;
     Ok(actor)
 }
 
@@ -146,8 +172,12 @@ pub fn set_failpoint(step: Option<&'static str>) {
 }
 
 /// Steps at which a write can be made to fail, in the order a write passes them.
-pub const FAILPOINTS: &[&str] =
-    &["after_change_bytes", "after_doc_row", "after_projection", "before_commit"];
+pub const FAILPOINTS: &[&str] = &[
+    "after_change_bytes",
+    "after_doc_row",
+    "after_projection",
+    "before_commit",
+];
 
 #[inline]
 pub(crate) fn failpoint(_step: &'static str) -> Result<()> {

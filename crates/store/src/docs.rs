@@ -49,10 +49,15 @@ pub struct WriteOutcome {
 /// exactly what `AutoCommit::load` accepts and what a first sync ships.
 pub(crate) fn stored_bytes(conn: &Connection, id: &str) -> Result<Option<Vec<u8>>> {
     let snapshot: Option<Vec<u8>> = conn
-        .query_row("SELECT snapshot FROM docs WHERE id = ?1", [id], |r| r.get(0))
+        .query_row("SELECT snapshot FROM docs WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
         .optional()?;
-    let Some(mut bytes) = snapshot else { return Ok(None) };
-    let mut stmt = conn.prepare_cached("SELECT bytes FROM doc_changes WHERE doc_id = ?1 ORDER BY n")?;
+    let Some(mut bytes) = snapshot else {
+        return Ok(None);
+    };
+    let mut stmt =
+        conn.prepare_cached("SELECT bytes FROM doc_changes WHERE doc_id = ?1 ORDER BY n")?;
     let mut rows = stmt.query([id])?;
     while let Some(row) = rows.next()? {
         let chunk: Vec<u8> = row.get(0)?;
@@ -61,11 +66,16 @@ pub(crate) fn stored_bytes(conn: &Connection, id: &str) -> Result<Option<Vec<u8>
     Ok(Some(bytes))
 }
 
-pub(crate) fn load_doc(conn: &Connection, actor: &automerge::ActorId, id: &str) -> Result<Option<AutoCommit>> {
+pub(crate) fn load_doc(
+    conn: &Connection,
+    actor: &automerge::ActorId,
+    id: &str,
+) -> Result<Option<AutoCommit>> {
     match stored_bytes(conn, id)? {
         None => Ok(None),
         Some(bytes) => {
-            let doc = AutoCommit::load(&bytes).map_err(|e| Error::CorruptDoc(id.to_string(), e.to_string()))?;
+            let doc = AutoCommit::load(&bytes)
+                .map_err(|e| Error::CorruptDoc(id.to_string(), e.to_string()))?;
             Ok(Some(doc.with_actor(actor.clone())))
         }
     }
@@ -100,7 +110,10 @@ pub(crate) fn persist(
     let heads = doc.get_heads();
     if is_new && heads.is_empty() {
         // Nothing was written (e.g. a sync step that received nothing): store no empty document.
-        return Ok(WriteOutcome { changed: false, heads });
+        return Ok(WriteOutcome {
+            changed: false,
+            heads,
+        });
     }
     if is_new {
         let snapshot = doc.save();
@@ -114,26 +127,35 @@ pub(crate) fn persist(
             .prepare_cached("SELECT n_changes, heads FROM docs WHERE id = ?1")?
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         if stored == encode_heads(&heads) {
-            return Ok(WriteOutcome { changed: false, heads });
+            return Ok(WriteOutcome {
+                changed: false,
+                heads,
+            });
         }
         if n + 1 > compact_after {
             // Compaction: one snapshot replaces the snapshot and every chunk.
             let snapshot = doc.save();
             failpoint("after_change_bytes")?;
-            tx.prepare_cached("DELETE FROM doc_changes WHERE doc_id = ?1")?.execute([id])?;
-            tx.prepare_cached("UPDATE docs SET snapshot = ?2, heads = ?3, n_changes = 0, seq = ?4 WHERE id = ?1")?
-                .execute(params![id, snapshot, encode_heads(&heads), next_seq(tx)?])?;
+            tx.prepare_cached("DELETE FROM doc_changes WHERE doc_id = ?1")?
+                .execute([id])?;
+            tx.prepare_cached(
+                "UPDATE docs SET snapshot = ?2, heads = ?3, n_changes = 0, seq = ?4 WHERE id = ?1",
+            )?
+            .execute(params![id, snapshot, encode_heads(&heads), next_seq(tx)?])?;
         } else {
             // A document loaded from disk has no save cursor, so `save_incremental` would return
             // its whole history: save exactly what the stored heads do not cover.
-            let stored = crate::decode_heads(&stored)
-                .ok_or_else(|| Error::CorruptDoc(id.to_string(), "stored heads are malformed".into()))?;
+            let stored = crate::decode_heads(&stored).ok_or_else(|| {
+                Error::CorruptDoc(id.to_string(), "stored heads are malformed".into())
+            })?;
             let chunk = doc.save_after(&stored);
             tx.prepare_cached("INSERT INTO doc_changes (doc_id, n, bytes) VALUES (?1, ?2, ?3)")?
                 .execute(params![id, n + 1, chunk])?;
             failpoint("after_change_bytes")?;
-            tx.prepare_cached("UPDATE docs SET heads = ?2, n_changes = ?3, seq = ?4 WHERE id = ?1")?
-                .execute(params![id, encode_heads(&heads), n + 1, next_seq(tx)?])?;
+            tx.prepare_cached(
+                "UPDATE docs SET heads = ?2, n_changes = ?3, seq = ?4 WHERE id = ?1",
+            )?
+            .execute(params![id, encode_heads(&heads), n + 1, next_seq(tx)?])?;
         }
     }
     failpoint("after_doc_row")?;
@@ -142,7 +164,10 @@ pub(crate) fn persist(
         _ => projection::project(tx, id, kind, doc)?,
     }
     failpoint("after_projection")?;
-    Ok(WriteOutcome { changed: true, heads })
+    Ok(WriteOutcome {
+        changed: true,
+        heads,
+    })
 }
 
 pub(crate) fn commit_options() -> CommitOptions {
@@ -195,7 +220,11 @@ impl Store {
 
     /// Runs `edit` on each listed document and persists all of them in one SQLite transaction:
     /// either every change and its projection is stored, or none is.
-    pub(crate) fn write_docs<F>(&mut self, items: Vec<(String, DocKind, Presence)>, edit: F) -> Result<Vec<WriteOutcome>>
+    pub(crate) fn write_docs<F>(
+        &mut self,
+        items: Vec<(String, DocKind, Presence)>,
+        edit: F,
+    ) -> Result<Vec<WriteOutcome>>
     where
         F: FnMut(usize, &str, &mut AutoCommit) -> Result<()>,
     {
@@ -233,7 +262,15 @@ impl Store {
                 };
                 let r = edit(i, id, &mut doc).and_then(|()| {
                     doc.commit_with(commit_options());
-                    persist(&tx, id, *kind, &mut doc, is_new, self.opts.compact_after, mode)
+                    persist(
+                        &tx,
+                        id,
+                        *kind,
+                        &mut doc,
+                        is_new,
+                        self.opts.compact_after,
+                        mode,
+                    )
                 });
                 taken.push((id.clone(), doc));
                 outcomes.push(r?);
@@ -262,8 +299,16 @@ impl Store {
 
     /// Every document held, with its heads and local write sequence.
     pub fn manifest(&self) -> Result<Vec<(String, Vec<ChangeHash>, i64)>> {
-        let mut stmt = self.conn.prepare("SELECT id, heads, seq FROM docs ORDER BY id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, i64>(2)?)))?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, heads, seq FROM docs ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (id, heads, seq) = row?;
@@ -293,14 +338,23 @@ impl Store {
 
     /// Number of documents held.
     pub fn doc_count(&self) -> Result<u64> {
-        Ok(self.conn.query_row("SELECT COUNT(*) FROM docs", [], |r| r.get::<_, i64>(0))? as u64)
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM docs", [], |r| r.get::<_, i64>(0))? as u64)
     }
 
     /// Total bytes of stored documents (snapshots and chunks).
     pub fn stored_size(&self) -> Result<u64> {
-        let a: i64 = self.conn.query_row("SELECT COALESCE(SUM(LENGTH(snapshot)), 0) FROM docs", [], |r| r.get(0))?;
-        let b: i64 =
-            self.conn.query_row("SELECT COALESCE(SUM(LENGTH(bytes)), 0) FROM doc_changes", [], |r| r.get(0))?;
+        let a: i64 = self.conn.query_row(
+            "SELECT COALESCE(SUM(LENGTH(snapshot)), 0) FROM docs",
+            [],
+            |r| r.get(0),
+        )?;
+        let b: i64 = self.conn.query_row(
+            "SELECT COALESCE(SUM(LENGTH(bytes)), 0) FROM doc_changes",
+            [],
+            |r| r.get(0),
+        )?;
         Ok((a + b) as u64)
     }
 
@@ -311,13 +365,16 @@ impl Store {
         projection::clear(&tx)?;
         let ids: Vec<String> = {
             let mut stmt = tx.prepare("SELECT id FROM docs ORDER BY id")?;
-            let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let ids = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
             ids
         };
         let total = ids.len() as u64;
         for (i, id) in ids.iter().enumerate() {
             let kind = DocKind::of(id)?;
-            let mut doc = load_doc(&tx, &self.actor, id)?.ok_or_else(|| Error::CorruptDoc(id.clone(), "vanished".into()))?;
+            let mut doc = load_doc(&tx, &self.actor, id)?
+                .ok_or_else(|| Error::CorruptDoc(id.clone(), "vanished".into()))?;
             projection::project(&tx, id, kind, &mut doc)?;
             if i % 256 == 0 || i as u64 + 1 == total {
                 progress(i as u64 + 1, total);

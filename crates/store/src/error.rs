@@ -53,13 +53,18 @@ impl Error {
             Error::Automerge(e) => format!("Lỗi dữ liệu đồng bộ: {e}"),
             Error::CorruptDoc(id, why) => format!("Tài liệu {id} bị hỏng: {why}"),
             Error::NoSuchHousehold(id) => format!("Không tìm thấy hộ {id}"),
-            Error::NoSuchResident { household, resident } => {
+            Error::NoSuchResident {
+                household,
+                resident,
+            } => {
                 format!("Không có nhân khẩu {resident} trong hộ {household}")
             }
             Error::NoPlan => "Chưa có dữ liệu phường: hãy tạo phường trước".to_string(),
             Error::PlanExists => "Phường đã được tạo".to_string(),
             Error::SchemaTooNew(v) => {
-                format!("Tệp dữ liệu do phiên bản Gõ Cửa mới hơn tạo ra (lược đồ {v}); hãy cập nhật ứng dụng")
+                format!(
+                    "Tệp dữ liệu do phiên bản Gõ Cửa mới hơn tạo ra (lược đồ {v}); hãy cập nhật ứng dụng"
+                )
             }
             Error::Domain(e) => e.message(lang),
             Error::Injected(at) => format!("Lỗi giả lập tại {at}"),

@@ -5,17 +5,26 @@
 //! `v.<visit>` → a visit as JSON (append-only, never edited); `c.<correction>` → a correction as
 //! JSON. Nothing is nested: two phones can never create the same object twice.
 
-use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value, transaction::Transactable};
+use automerge::{
+    AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value, transaction::Transactable,
+};
 use gocua_domain::{
-    Correction, Funnel, Gender, Household, HouseholdId, HouseholdKind, Resident, ResidentId, StreetId,
-    GroupId, Visit,
+    Correction, Funnel, Gender, GroupId, Household, HouseholdId, HouseholdKind, Resident,
+    ResidentId, StreetId, Visit,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
 
 pub const SCHEMA: i64 = 1;
-const RESIDENT_FIELDS: [&str; 6] = ["name", "birth_year", "gender", "cccd_number", "phone", "base"];
+const RESIDENT_FIELDS: [&str; 6] = [
+    "name",
+    "birth_year",
+    "gender",
+    "cccd_number",
+    "phone",
+    "base",
+];
 
 /// Everything a household document says, read leniently: entries that do not parse (a forged or
 /// future-schema value) are skipped and counted, never fatal.
@@ -33,7 +42,10 @@ fn put_str(doc: &mut AutoCommit, key: &str, value: &str) -> Result<()> {
 }
 
 fn enum_str<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|j| j.as_str().map(str::to_string)).unwrap_or_default()
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|j| j.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn enum_parse<T: for<'de> Deserialize<'de>>(s: &str) -> Option<T> {
@@ -43,11 +55,27 @@ fn enum_parse<T: for<'de> Deserialize<'de>>(s: &str) -> Option<T> {
 fn resident_values(r: &Resident) -> [(&'static str, ScalarValue); 6] {
     [
         ("name", ScalarValue::Str(r.full_name.as_str().into())),
-        ("birth_year", r.birth_year.map(|y| ScalarValue::Int(i64::from(y))).unwrap_or(ScalarValue::Null)),
-        ("gender", r.gender.map(|g| ScalarValue::Str(enum_str(&g).into())).unwrap_or(ScalarValue::Null)),
-        ("cccd_number", ScalarValue::Str(r.cccd_number.as_str().into())),
+        (
+            "birth_year",
+            r.birth_year
+                .map(|y| ScalarValue::Int(i64::from(y)))
+                .unwrap_or(ScalarValue::Null),
+        ),
+        (
+            "gender",
+            r.gender
+                .map(|g| ScalarValue::Str(enum_str(&g).into()))
+                .unwrap_or(ScalarValue::Null),
+        ),
+        (
+            "cccd_number",
+            ScalarValue::Str(r.cccd_number.as_str().into()),
+        ),
         ("phone", ScalarValue::Str(r.phone.as_str().into())),
-        ("base", ScalarValue::Str(serde_json::to_string(&r.base).unwrap_or_default().into())),
+        (
+            "base",
+            ScalarValue::Str(serde_json::to_string(&r.base).unwrap_or_default().into()),
+        ),
     ]
 }
 
@@ -102,12 +130,14 @@ pub fn put_resident(doc: &mut AutoCommit, r: &Resident) -> Result<()> {
 }
 
 pub fn put_visit(doc: &mut AutoCommit, v: &Visit) -> Result<()> {
-    let json = serde_json::to_string(v).map_err(|e| crate::Error::CorruptDoc(v.id.to_string(), e.to_string()))?;
+    let json = serde_json::to_string(v)
+        .map_err(|e| crate::Error::CorruptDoc(v.id.to_string(), e.to_string()))?;
     put_str(doc, &format!("v.{}", v.id), &json)
 }
 
 pub fn put_correction(doc: &mut AutoCommit, c: &Correction) -> Result<()> {
-    let json = serde_json::to_string(c).map_err(|e| crate::Error::CorruptDoc(c.id.to_string(), e.to_string()))?;
+    let json = serde_json::to_string(c)
+        .map_err(|e| crate::Error::CorruptDoc(c.id.to_string(), e.to_string()))?;
     put_str(doc, &format!("c.{}", c.id), &json)
 }
 
@@ -153,18 +183,22 @@ pub fn read(doc: &AutoCommit, fallback_id: &str) -> HouseholdState {
                 ignored += 1;
                 continue;
             }
-            let r = residents.entry(rid.to_string()).or_insert_with(|| Resident {
-                id: rid_parsed,
-                full_name: String::new(),
-                birth_year: None,
-                gender: None,
-                cccd_number: String::new(),
-                phone: String::new(),
-                base: Funnel::default(),
-            });
+            let r = residents
+                .entry(rid.to_string())
+                .or_insert_with(|| Resident {
+                    id: rid_parsed,
+                    full_name: String::new(),
+                    birth_year: None,
+                    gender: None,
+                    cccd_number: String::new(),
+                    phone: String::new(),
+                    base: Funnel::default(),
+                });
             match (field, &value) {
                 ("name", _) => r.full_name = text.unwrap_or_default(),
-                ("birth_year", Value::Scalar(s)) => r.birth_year = s.as_i64().and_then(|y| i32::try_from(y).ok()),
+                ("birth_year", Value::Scalar(s)) => {
+                    r.birth_year = s.as_i64().and_then(|y| i32::try_from(y).ok())
+                }
                 ("gender", _) => r.gender = text.as_deref().and_then(enum_parse::<Gender>),
                 ("cccd_number", _) => r.cccd_number = text.unwrap_or_default(),
                 ("phone", _) => r.phone = text.unwrap_or_default(),
@@ -184,12 +218,18 @@ pub fn read(doc: &AutoCommit, fallback_id: &str) -> HouseholdState {
                 Some(Ok(c)) if c.id.as_str() == cid => corrections.push(c),
                 _ => ignored += 1,
             }
-        } else if !matches!(key.as_str(), "schema" | "id" | "street" | "group" | "kind" | "house_no" | "address" | "head") {
+        } else if !matches!(
+            key.as_str(),
+            "schema" | "id" | "street" | "group" | "kind" | "house_no" | "address" | "head"
+        ) {
             ignored += 1;
         }
     }
     // A resident entry without a name is a partial or forged write: not a person.
-    let residents: Vec<Resident> = residents.into_values().filter(|r| !r.full_name.is_empty()).collect();
+    let residents: Vec<Resident> = residents
+        .into_values()
+        .filter(|r| !r.full_name.is_empty())
+        .collect();
     visits.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
     corrections.sort_by(|a, b| (a.at, a.id.as_str()).cmp(&(b.at, b.id.as_str())));
     let id = id.unwrap_or_else(|_| HouseholdId::random(0));
@@ -199,7 +239,16 @@ pub fn read(doc: &AutoCommit, fallback_id: &str) -> HouseholdState {
     corrections.retain(|c| residents.iter().any(|r| r.id == c.resident));
     ignored += (before - visits.len() - corrections.len()) as u32;
     HouseholdState {
-        household: Household { id, street, group, kind, house_no, address, head, residents },
+        household: Household {
+            id,
+            street,
+            group,
+            kind,
+            house_no,
+            address,
+            head,
+            residents,
+        },
         visits,
         corrections,
         ignored_entries: ignored,

@@ -86,7 +86,9 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
-        let Some((role, team, expires_at, used_at)) = row else { return Ok(Err(RedeemError::Unknown)) };
+        let Some((role, team, expires_at, used_at)) = row else {
+            return Ok(Err(RedeemError::Unknown));
+        };
         if used_at.is_some() {
             return Ok(Err(RedeemError::Used));
         }
@@ -101,7 +103,11 @@ impl Store {
             "INSERT INTO hub_devices (id, name, role, team, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![device_id, device_name, role, team, sha(token), now],
         )?;
-        let dev = tx.query_row(&format!("SELECT {DEVICE_COLS} FROM hub_devices WHERE id = ?1"), [device_id], row_to_device)?;
+        let dev = tx.query_row(
+            &format!("SELECT {DEVICE_COLS} FROM hub_devices WHERE id = ?1"),
+            [device_id],
+            row_to_device,
+        )?;
         tx.commit()?;
         Ok(Ok(dev))
     }
@@ -111,7 +117,9 @@ impl Store {
     pub fn hub_device_by_token(&self, device_id: &str, token: &str) -> Result<Option<Device>> {
         let row: Option<(Device, Vec<u8>)> = self
             .conn
-            .prepare_cached(&format!("SELECT {DEVICE_COLS}, token_hash FROM hub_devices WHERE id = ?1"))?
+            .prepare_cached(&format!(
+                "SELECT {DEVICE_COLS}, token_hash FROM hub_devices WHERE id = ?1"
+            ))?
             .query_row([device_id], |r| Ok((row_to_device(r)?, r.get(8)?)))
             .optional()?;
         Ok(match row {
@@ -122,7 +130,9 @@ impl Store {
     }
 
     pub fn hub_devices(&self) -> Result<Vec<Device>> {
-        let mut stmt = self.conn.prepare(&format!("SELECT {DEVICE_COLS} FROM hub_devices ORDER BY created_at, id"))?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {DEVICE_COLS} FROM hub_devices ORDER BY created_at, id"
+        ))?;
         let rows = stmt.query_map([], row_to_device)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -145,22 +155,11 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Household documents assigned to a team: by street, unless the household itself is
-    /// assigned elsewhere; plus households assigned to the team one by one.
-    pub fn hub_households_of_team(&self, team: &TeamId) -> Result<BTreeSet<String>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT h.id FROM p_households h
-             LEFT JOIN p_household_assign ha ON ha.household_id = h.id
-             LEFT JOIN p_street_assign sa ON sa.street_id = h.street_id
-             WHERE COALESCE(ha.team, sa.team) = ?1",
-        )?;
-        let rows = stmt.query_map([team.as_str()], |r| r.get::<_, String>(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// Every household document (for the office and ward-level leads).
     pub fn hub_all_households(&self) -> Result<BTreeSet<String>> {
-        let mut stmt = self.conn.prepare_cached("SELECT id FROM docs WHERE kind = 'household'")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM docs WHERE kind = 'household'")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -168,7 +167,11 @@ impl Store {
     pub fn hub_team_exists(&self, team: &TeamId) -> Result<bool> {
         Ok(self
             .conn
-            .query_row("SELECT 1 FROM p_teams WHERE id = ?1", [team.as_str()], |_| Ok(()))
+            .query_row(
+                "SELECT 1 FROM p_teams WHERE id = ?1",
+                [team.as_str()],
+                |_| Ok(()),
+            )
             .optional()?
             .is_some())
     }
@@ -177,7 +180,6 @@ impl Store {
 fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
-
 
 impl Store {
     /// Every visit id in the projection (for audits and tests: nothing recorded is ever lost).

@@ -13,15 +13,15 @@ pub mod sync;
 mod writes;
 
 pub use automerge::{ActorId, AutoCommit, ChangeHash};
-pub use db::{FAILPOINTS, Store, StoreOptions};
 #[cfg(feature = "failpoints")]
 pub use db::set_failpoint;
-pub use sync::MergeOutcome;
-pub use writes::UpsertSummary;
+pub use db::{FAILPOINTS, Store, StoreOptions};
 pub use docs::{DocId, DocKind, PLAN_DOC_ID};
 pub use error::{Error, Result};
 pub use household_doc::HouseholdState;
 pub use plan_doc::{PlanEntry, PlanState};
+pub use sync::MergeOutcome;
+pub use writes::UpsertSummary;
 
 /// Encodes heads as sorted concatenated 32-byte hashes (the form stored in SQLite).
 pub fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {

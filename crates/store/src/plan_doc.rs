@@ -22,9 +22,15 @@ pub enum PlanEntry {
     Org(Org),
     Team(Team),
     Volunteer(Volunteer),
-    StreetAssignment { street: StreetId, assignment: Assignment },
+    StreetAssignment {
+        street: StreetId,
+        assignment: Assignment,
+    },
     /// `None` hands the household back to whoever has its street.
-    HouseholdAssignment { household: HouseholdId, assignment: Option<Assignment> },
+    HouseholdAssignment {
+        household: HouseholdId,
+        assignment: Option<Assignment>,
+    },
 }
 
 impl PlanEntry {
@@ -52,8 +58,13 @@ impl PlanEntry {
             PlanEntry::Team(x) => serde_json::to_string(x),
             PlanEntry::Volunteer(x) => serde_json::to_string(x),
             PlanEntry::StreetAssignment { assignment, .. } => serde_json::to_string(assignment),
-            PlanEntry::HouseholdAssignment { assignment: Some(a), .. } => serde_json::to_string(a),
-            PlanEntry::HouseholdAssignment { assignment: None, .. } => return None,
+            PlanEntry::HouseholdAssignment {
+                assignment: Some(a),
+                ..
+            } => serde_json::to_string(a),
+            PlanEntry::HouseholdAssignment {
+                assignment: None, ..
+            } => return None,
         };
         j.ok()
     }
@@ -115,17 +126,27 @@ pub fn read(doc: &AutoCommit) -> PlanState {
         };
         let ok = match key.split_once('.') {
             None if key == "ward" => serde_json::from_str(json).map(|w| p.ward = Some(w)).is_ok(),
-            None if key == "campaign" => serde_json::from_str(json).map(|c| p.campaign = Some(c)).is_ok(),
+            None if key == "campaign" => serde_json::from_str(json)
+                .map(|c| p.campaign = Some(c))
+                .is_ok(),
             Some(("g", id)) => push_if(&mut p.groups, json, |g: &Group| g.id.as_str() == id),
             Some(("s", id)) => push_if(&mut p.streets, json, |s: &Street| s.id.as_str() == id),
             Some(("o", id)) => push_if(&mut p.orgs, json, |o: &Org| o.id.as_str() == id),
             Some(("t", id)) => push_if(&mut p.teams, json, |t: &Team| t.id.as_str() == id),
-            Some(("p", id)) => push_if(&mut p.volunteers, json, |v: &Volunteer| v.id.as_str() == id),
-            Some(("as", id)) => match (StreetId::parse(id), serde_json::from_str::<Assignment>(json)) {
+            Some(("p", id)) => {
+                push_if(&mut p.volunteers, json, |v: &Volunteer| v.id.as_str() == id)
+            }
+            Some(("as", id)) => match (
+                StreetId::parse(id),
+                serde_json::from_str::<Assignment>(json),
+            ) {
                 (Ok(sid), Ok(a)) => p.street_assign.insert(sid, a).is_none(),
                 _ => false,
             },
-            Some(("ah", id)) => match (HouseholdId::parse(id), serde_json::from_str::<Assignment>(json)) {
+            Some(("ah", id)) => match (
+                HouseholdId::parse(id),
+                serde_json::from_str::<Assignment>(json),
+            ) {
                 (Ok(hid), Ok(a)) => p.household_assign.insert(hid, a).is_none(),
                 _ => false,
             },
@@ -138,7 +159,11 @@ pub fn read(doc: &AutoCommit) -> PlanState {
     p
 }
 
-fn push_if<T: for<'de> Deserialize<'de>>(v: &mut Vec<T>, json: &str, key_matches: impl Fn(&T) -> bool) -> bool {
+fn push_if<T: for<'de> Deserialize<'de>>(
+    v: &mut Vec<T>,
+    json: &str,
+    key_matches: impl Fn(&T) -> bool,
+) -> bool {
     match serde_json::from_str::<T>(json) {
         Ok(x) if key_matches(&x) => {
             v.push(x);

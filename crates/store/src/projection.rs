@@ -18,9 +18,20 @@ const PLAN_TABLES: &[&str] = &[
     "p_household_assign",
 ];
 
-const HOUSEHOLD_TABLES: &[&str] = &["p_households", "p_residents", "p_visits", "p_visit_actions", "p_corrections"];
+const HOUSEHOLD_TABLES: &[&str] = &[
+    "p_households",
+    "p_residents",
+    "p_visits",
+    "p_visit_actions",
+    "p_corrections",
+];
 
-pub(crate) fn project(tx: &Connection, id: &str, kind: DocKind, doc: &mut AutoCommit) -> Result<()> {
+pub(crate) fn project(
+    tx: &Connection,
+    id: &str,
+    kind: DocKind,
+    doc: &mut AutoCommit,
+) -> Result<()> {
     match kind {
         DocKind::Household => project_household(tx, id, doc),
         DocKind::Plan => project_plan(tx, doc),
@@ -61,18 +72,29 @@ fn blockers_text(bs: &[Blocker]) -> String {
 
 /// Sorts house numbers naturally: "2" < "10" < "10A" < "10/3".
 pub fn house_key(house_no: &str) -> String {
-    let digits: String = house_no.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let digits: String = house_no
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
     let rest = &house_no[digits.len()..];
     format!("{:0>8}{}", digits, text::fold(rest))
 }
 
 fn funnel_cols(f: Funnel) -> (i64, i64, i64, i64) {
-    (f.cccd as i64, f.level2_collected as i64, f.activation as i64, f.guided as i64)
+    (
+        f.cccd as i64,
+        f.level2_collected as i64,
+        f.activation as i64,
+        f.guided as i64,
+    )
 }
 
 /// The snake_case name serde gives a unit enum variant.
 pub(crate) fn variant<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|j| j.as_str().map(str::to_string)).unwrap_or_default()
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|j| j.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn project_household(tx: &Connection, id: &str, doc: &AutoCommit) -> Result<()> {
@@ -104,7 +126,8 @@ fn project_household(tx: &Connection, id: &str, doc: &AutoCommit) -> Result<()> 
             cccd_number, phone, cccd, level2, activation, guided, blockers, excluded)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?;
-    let mut ins_fts = tx.prepare_cached("INSERT INTO p_residents_fts (rowid, name_key) VALUES (?1, ?2)")?;
+    let mut ins_fts =
+        tx.prepare_cached("INSERT INTO p_residents_fts (rowid, name_key) VALUES (?1, ?2)")?;
     for r in &h.residents {
         let f = resident_funnel(&r.id, r.base, &st.visits, &st.corrections);
         let blockers = current_blockers(&r.id, &st.visits);
@@ -149,7 +172,12 @@ fn project_household(tx: &Connection, id: &str, doc: &AutoCommit) -> Result<()> 
     Ok(())
 }
 
-fn insert_visit_rows(tx: &Connection, id: &str, residents: &[gocua_domain::Resident], v: &gocua_domain::Visit) -> Result<()> {
+fn insert_visit_rows(
+    tx: &Connection,
+    id: &str,
+    residents: &[gocua_domain::Resident],
+    v: &gocua_domain::Visit,
+) -> Result<()> {
     let day = gocua_domain::time::format_date(v.at.local_date());
     tx.prepare_cached(
         "INSERT OR REPLACE INTO p_visits (id, household_id, at, day, volunteer, team, device, outcome, json)
@@ -176,17 +204,32 @@ fn insert_visit_rows(tx: &Connection, id: &str, residents: &[gocua_domain::Resid
             continue;
         }
         let (_, l2, act, g) = funnel_cols(a.reached);
-        ins_action.execute(params![v.id.as_str(), a.resident.as_str(), id, v.volunteer.as_str(), day, v.at.0, l2, act, g])?;
+        ins_action.execute(params![
+            v.id.as_str(),
+            a.resident.as_str(),
+            id,
+            v.volunteer.as_str(),
+            day,
+            v.at.0,
+            l2,
+            act,
+            g
+        ])?;
     }
     Ok(())
 }
 
 /// The projection change one new visit makes: its rows, the funnel and blockers of the residents
 /// it mentions, and the household's visit summary. Same rows as `project_household` would write.
-pub(crate) fn project_new_visit(tx: &Connection, id: &str, doc: &AutoCommit, visit: &gocua_domain::Visit) -> Result<()> {
+pub(crate) fn project_new_visit(
+    tx: &Connection,
+    id: &str,
+    doc: &AutoCommit,
+    visit: &gocua_domain::Visit,
+) -> Result<()> {
     let known: Option<i64> = tx
-        .prepare_cached("SELECT 1 FROM p_visits WHERE id = ?1")?
-        .query_row([visit.id.as_str()], |r| r.get(0))
+        .prepare_cached("SELECT 1 FROM p_visits WHERE household_id = ?1 AND id = ?2")?
+        .query_row([id, visit.id.as_str()], |r| r.get(0))
         .optional()?;
     if known.is_some() {
         // A visit re-recorded under an existing id may touch other residents: project it all.
@@ -199,14 +242,27 @@ pub(crate) fn project_new_visit(tx: &Connection, id: &str, doc: &AutoCommit, vis
     }
     let mut upd = tx.prepare_cached(
         "UPDATE p_residents SET cccd = ?2, level2 = ?3, activation = ?4, guided = ?5, blockers = ?6, excluded = ?7
-         WHERE id = ?1",
+         WHERE id = ?1 AND household_id = ?8",
     )?;
-    for r in h.residents.iter().filter(|r| visit.action_for(&r.id).is_some()) {
+    for r in h
+        .residents
+        .iter()
+        .filter(|r| visit.action_for(&r.id).is_some())
+    {
         let f = resident_funnel(&r.id, r.base, &st.visits, &st.corrections);
         let blockers = current_blockers(&r.id, &st.visits);
         let excluded = blockers.iter().any(|b| b.removes_from_target());
         let (c, l2, a, g) = funnel_cols(f);
-        upd.execute(params![r.id.as_str(), c, l2, a, g, blockers_text(&blockers), excluded as i64])?;
+        upd.execute(params![
+            r.id.as_str(),
+            c,
+            l2,
+            a,
+            g,
+            blockers_text(&blockers),
+            excluded as i64,
+            id
+        ])?;
     }
     let latest = st.visits.last();
     tx.prepare_cached(
@@ -229,15 +285,27 @@ fn project_plan(tx: &Connection, doc: &AutoCommit) -> Result<()> {
     }
     let json = |v: &dyn erased::Json| v.json();
     if let Some(w) = &p.ward {
-        tx.execute("INSERT INTO p_plan (key, json) VALUES ('ward', ?1)", [json(w)])?;
+        tx.execute(
+            "INSERT INTO p_plan (key, json) VALUES ('ward', ?1)",
+            [json(w)],
+        )?;
     }
     if let Some(c) = &p.campaign {
-        tx.execute("INSERT INTO p_plan (key, json) VALUES ('campaign', ?1)", [json(c)])?;
+        tx.execute(
+            "INSERT INTO p_plan (key, json) VALUES ('campaign', ?1)",
+            [json(c)],
+        )?;
     }
     for g in &p.groups {
         tx.execute(
             "INSERT INTO p_groups (id, name, kind, area, sort_key) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![g.id.as_str(), g.name, variant(&g.kind), variant(&g.kind.area()), text::sort_key(&g.name)],
+            params![
+                g.id.as_str(),
+                g.name,
+                variant(&g.kind),
+                variant(&g.kind.area()),
+                text::sort_key(&g.name)
+            ],
         )?;
     }
     for s in &p.streets {
@@ -265,14 +333,36 @@ fn project_plan(tx: &Connection, doc: &AutoCommit) -> Result<()> {
         )?;
     }
     for (table, key, map) in [
-        ("p_street_assign", "street_id", p.street_assign.iter().map(|(k, a)| (k.as_str(), a)).collect::<Vec<_>>()),
-        ("p_household_assign", "household_id", p.household_assign.iter().map(|(k, a)| (k.as_str(), a)).collect()),
+        (
+            "p_street_assign",
+            "street_id",
+            p.street_assign
+                .iter()
+                .map(|(k, a)| (k.as_str(), a))
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "p_household_assign",
+            "household_id",
+            p.household_assign
+                .iter()
+                .map(|(k, a)| (k.as_str(), a))
+                .collect(),
+        ),
     ] {
-        let sql = format!("INSERT INTO {table} ({key}, team, volunteer, at, by) VALUES (?1, ?2, ?3, ?4, ?5)");
+        let sql = format!(
+            "INSERT INTO {table} ({key}, team, volunteer, at, by) VALUES (?1, ?2, ?3, ?4, ?5)"
+        );
         for (k, a) in map {
             tx.execute(
                 &sql,
-                params![k, a.team.as_str(), a.volunteer.as_ref().map(|v| v.as_str()), a.at.0, a.by.as_ref().map(|b| b.as_str())],
+                params![
+                    k,
+                    a.team.as_str(),
+                    a.volunteer.as_ref().map(|v| v.as_str()),
+                    a.at.0,
+                    a.by.as_ref().map(|b| b.as_str())
+                ],
             )?;
         }
     }
@@ -297,10 +387,17 @@ mod erased {
 pub(crate) fn dump(conn: &Connection, households: Option<&[String]>) -> Result<String> {
     let mut out = String::new();
     for t in PLAN_TABLES.iter().chain(HOUSEHOLD_TABLES) {
-        let key_col = if *t == "p_households" { "id" } else { "household_id" };
+        let key_col = if *t == "p_households" {
+            "id"
+        } else {
+            "household_id"
+        };
         let filter = HOUSEHOLD_TABLES.contains(t) && households.is_some();
         // Resident rowids differ between replicas by construction; every other column is compared.
-        let mut stmt = conn.prepare(&format!("SELECT *, {} AS k FROM {t}", if filter { key_col } else { "''" }))?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT *, {} AS k FROM {t}",
+            if filter { key_col } else { "''" }
+        ))?;
         let cols = stmt.column_count() - 1;
         let mut lines: Vec<String> = Vec::new();
         let mut rows = stmt.query([])?;
@@ -330,8 +427,15 @@ pub(crate) fn dump(conn: &Connection, households: Option<&[String]>) -> Result<S
         "SELECT r.household_id FROM p_residents r JOIN p_residents_fts f ON f.rowid = r.rowid
          WHERE p_residents_fts MATCH '\"' || replace(r.name_key, '\"', '') || '\"'",
     )?;
-    let found: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    let found = found.iter().filter(|h| households.is_none_or(|keep| keep.contains(h))).count();
-    out.push_str(&format!("## residents found by their own name in the search index: {found}\n"));
+    let found: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let found = found
+        .iter()
+        .filter(|h| households.is_none_or(|keep| keep.contains(h)))
+        .count();
+    out.push_str(&format!(
+        "## residents found by their own name in the search index: {found}\n"
+    ));
     Ok(out)
 }

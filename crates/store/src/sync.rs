@@ -38,19 +38,35 @@ fn check_identity(id: &str, kind: DocKind, doc: &impl ReadDoc, empty: bool) -> R
     let ids = doc.get_all(ROOT, "id")?;
     let ok = match kind {
         DocKind::Household => {
-            !ids.is_empty() && ids.iter().all(|(v, _)| matches!(v, Value::Scalar(s) if s.as_str() == Some(id)))
+            !ids.is_empty()
+                && ids
+                    .iter()
+                    .all(|(v, _)| matches!(v, Value::Scalar(s) if s.as_str() == Some(id)))
         }
         DocKind::Plan => ids.is_empty(),
     };
-    if ok { Ok(()) } else { Err(Error::CorruptDoc(id.to_string(), "the bytes belong to another document".into())) }
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::CorruptDoc(
+            id.to_string(),
+            "the bytes belong to another document".into(),
+        ))
+    }
 }
 
 impl Store {
     /// The raw bytes of every change not covered by `since` (concatenated change chunks).
     pub fn changes_since(&mut self, id: &str, since: &[ChangeHash]) -> Result<Vec<u8>> {
-        let mut doc = self.take_doc(id)?.ok_or_else(|| Error::NoSuchHousehold(id.to_string()))?;
+        let mut doc = self
+            .take_doc(id)?
+            .ok_or_else(|| Error::NoSuchHousehold(id.to_string()))?;
         // Hashes this replica has never seen cannot bound anything: ignore them (sends more).
-        let since: Vec<ChangeHash> = since.iter().filter(|h| doc.get_change_by_hash(h).is_some()).copied().collect();
+        let since: Vec<ChangeHash> = since
+            .iter()
+            .filter(|h| doc.get_change_by_hash(h).is_some())
+            .copied()
+            .collect();
         let mut out = Vec::new();
         for c in doc.get_changes(&since) {
             out.extend_from_slice(c.raw_bytes());
@@ -76,7 +92,8 @@ impl Store {
         let outcomes = self.write_docs(kinds, |i, id, doc| {
             let kind = DocKind::of(id)?;
             check_incoming(id, kind, &items[i].1)?;
-            doc.load_incremental(&items[i].1).map_err(|e| Error::CorruptDoc(id.to_string(), e.to_string()))?;
+            doc.load_incremental(&items[i].1)
+                .map_err(|e| Error::CorruptDoc(id.to_string(), e.to_string()))?;
             let empty = doc.get_heads().is_empty();
             check_identity(id, kind, doc, empty)?;
             missing[i] = doc.get_missing_deps(&[]);
@@ -85,7 +102,11 @@ impl Store {
         Ok(outcomes
             .into_iter()
             .zip(missing)
-            .map(|(o, m)| MergeOutcome { changed: o.changed, heads: o.heads, missing_deps: m })
+            .map(|(o, m)| MergeOutcome {
+                changed: o.changed,
+                heads: o.heads,
+                missing_deps: m,
+            })
             .collect())
     }
 
@@ -101,12 +122,15 @@ impl Store {
         let mut state = self.sync_state(peer, id)?;
         let mut out = None;
         let mut step = Some(step);
-        self.write_docs(vec![(id.to_string(), kind, Presence::CreateIfMissing)], |_, _, doc| {
-            if let Some(step) = step.take() {
-                out = Some(step(doc, &mut state)?);
-            }
-            Ok(())
-        })?;
+        self.write_docs(
+            vec![(id.to_string(), kind, Presence::CreateIfMissing)],
+            |_, _, doc| {
+                if let Some(step) = step.take() {
+                    out = Some(step(doc, &mut state)?);
+                }
+                Ok(())
+            },
+        )?;
         self.put_sync_state(peer, id, &state)?;
         out.ok_or(Error::Injected("sync step did not run"))
     }
@@ -125,7 +149,9 @@ impl Store {
 
     pub fn put_sync_state(&self, peer: &str, id: &str, state: &sync::State) -> Result<()> {
         self.conn
-            .prepare_cached("INSERT OR REPLACE INTO sync_states (peer, doc_id, state) VALUES (?1, ?2, ?3)")?
+            .prepare_cached(
+                "INSERT OR REPLACE INTO sync_states (peer, doc_id, state) VALUES (?1, ?2, ?3)",
+            )?
             .execute(params![peer, id, state.encode()])?;
         Ok(())
     }
@@ -142,8 +168,12 @@ impl Store {
 
     /// Every document `peer` is known to hold, with its heads.
     pub fn peer_manifest(&self, peer: &str) -> Result<Vec<(String, Vec<ChangeHash>)>> {
-        let mut stmt = self.conn.prepare_cached("SELECT doc_id, heads FROM peer_heads WHERE peer = ?1 ORDER BY doc_id")?;
-        let rows = stmt.query_map([peer], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT doc_id, heads FROM peer_heads WHERE peer = ?1 ORDER BY doc_id",
+        )?;
+        let rows = stmt.query_map([peer], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (id, h) = row?;
@@ -156,8 +186,9 @@ impl Store {
     pub fn set_peer_heads(&self, peer: &str, entries: &[(String, Vec<ChangeHash>)]) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
         {
-            let mut stmt =
-                tx.prepare_cached("INSERT OR REPLACE INTO peer_heads (peer, doc_id, heads) VALUES (?1, ?2, ?3)")?;
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO peer_heads (peer, doc_id, heads) VALUES (?1, ?2, ?3)",
+            )?;
             for (id, heads) in entries {
                 stmt.execute(params![peer, id, encode_heads(heads)])?;
             }
@@ -176,8 +207,14 @@ impl Store {
             }
             Some(ids) => {
                 for id in ids {
-                    tx.execute("DELETE FROM peer_heads WHERE peer = ?1 AND doc_id = ?2", params![peer, id])?;
-                    tx.execute("DELETE FROM sync_states WHERE peer = ?1 AND doc_id = ?2", params![peer, id])?;
+                    tx.execute(
+                        "DELETE FROM peer_heads WHERE peer = ?1 AND doc_id = ?2",
+                        params![peer, id],
+                    )?;
+                    tx.execute(
+                        "DELETE FROM sync_states WHERE peer = ?1 AND doc_id = ?2",
+                        params![peer, id],
+                    )?;
                 }
             }
         }
@@ -187,7 +224,9 @@ impl Store {
 
     /// Documents written locally (edited or merged) after `seq`, with their current seq.
     pub fn docs_written_since(&self, seq: i64) -> Result<Vec<(String, i64)>> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, seq FROM docs WHERE seq > ?1 ORDER BY seq")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, seq FROM docs WHERE seq > ?1 ORDER BY seq")?;
         let rows = stmt.query_map([seq], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -201,7 +240,10 @@ impl Store {
     pub fn drop_docs(&mut self, ids: &[String]) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
         let floor = crate::docs::max_seq(&tx)?;
-        tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seq_floor', ?1)", [floor.to_string()])?;
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('seq_floor', ?1)",
+            [floor.to_string()],
+        )?;
         for id in ids {
             if DocKind::of(id)? == DocKind::Plan {
                 continue; // every device keeps the plan
@@ -233,14 +275,22 @@ impl From<Error> for gocua_sync::ReplicaError {
 /// The store is the replica the sync protocol runs over.
 impl gocua_sync::Replica for Store {
     fn held(&self) -> Result<Vec<(String, Vec<ChangeHash>)>, gocua_sync::ReplicaError> {
-        Ok(self.manifest()?.into_iter().map(|(id, h, _)| (id, h)).collect())
+        Ok(self
+            .manifest()?
+            .into_iter()
+            .map(|(id, h, _)| (id, h))
+            .collect())
     }
 
     fn heads(&self, doc: &str) -> Result<Option<Vec<ChangeHash>>, gocua_sync::ReplicaError> {
         Ok(self.doc_heads(doc)?)
     }
 
-    fn changes_since(&mut self, doc: &str, since: &[ChangeHash]) -> Result<Vec<u8>, gocua_sync::ReplicaError> {
+    fn changes_since(
+        &mut self,
+        doc: &str,
+        since: &[ChangeHash],
+    ) -> Result<Vec<u8>, gocua_sync::ReplicaError> {
         Ok(Store::changes_since(self, doc, since)?)
     }
 
@@ -248,11 +298,17 @@ impl gocua_sync::Replica for Store {
         Ok(self.doc_bytes(doc)?)
     }
 
-    fn merge(&mut self, items: &[(String, Vec<u8>)]) -> Result<Vec<gocua_sync::Merged>, gocua_sync::ReplicaError> {
+    fn merge(
+        &mut self,
+        items: &[(String, Vec<u8>)],
+    ) -> Result<Vec<gocua_sync::Merged>, gocua_sync::ReplicaError> {
         Ok(self
             .merge_remote_many(items)?
             .into_iter()
-            .map(|m| gocua_sync::Merged { heads: m.heads, missing_deps: m.missing_deps })
+            .map(|m| gocua_sync::Merged {
+                heads: m.heads,
+                missing_deps: m.missing_deps,
+            })
             .collect())
     }
 
@@ -260,7 +316,10 @@ impl gocua_sync::Replica for Store {
         Ok(Store::drop_docs(self, docs)?)
     }
 
-    fn peer_records(&self, peer: &str) -> Result<Vec<(String, Vec<ChangeHash>)>, gocua_sync::ReplicaError> {
+    fn peer_records(
+        &self,
+        peer: &str,
+    ) -> Result<Vec<(String, Vec<ChangeHash>)>, gocua_sync::ReplicaError> {
         Ok(self.peer_manifest(peer)?)
     }
 
@@ -272,7 +331,11 @@ impl gocua_sync::Replica for Store {
         Ok(self.set_peer_heads(peer, entries)?)
     }
 
-    fn forget_peer_records(&mut self, peer: &str, docs: Option<&[String]>) -> Result<(), gocua_sync::ReplicaError> {
+    fn forget_peer_records(
+        &mut self,
+        peer: &str,
+        docs: Option<&[String]>,
+    ) -> Result<(), gocua_sync::ReplicaError> {
         Ok(self.forget_peer(peer, docs)?)
     }
 

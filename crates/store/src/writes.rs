@@ -22,7 +22,11 @@ impl Store {
     /// Creates the plan document (ward, campaign, ...) if missing, and writes the entries.
     pub fn put_plan(&mut self, entries: &[PlanEntry]) -> Result<bool> {
         let out = self.write_docs(
-            vec![(PLAN_DOC_ID.to_string(), DocKind::Plan, Presence::CreateIfMissing)],
+            vec![(
+                PLAN_DOC_ID.to_string(),
+                DocKind::Plan,
+                Presence::CreateIfMissing,
+            )],
             |_, _, doc| plan_doc::put_entries(doc, entries),
         )?;
         Ok(out[0].changed)
@@ -44,9 +48,16 @@ impl Store {
             }
             let items = chunk
                 .iter()
-                .map(|h| (h.id.to_string(), DocKind::Household, Presence::CreateIfMissing))
+                .map(|h| {
+                    (
+                        h.id.to_string(),
+                        DocKind::Household,
+                        Presence::CreateIfMissing,
+                    )
+                })
                 .collect();
-            let outcomes = self.write_docs(items, |i, _, doc| household_doc::upsert(doc, &chunk[i]))?;
+            let outcomes =
+                self.write_docs(items, |i, _, doc| household_doc::upsert(doc, &chunk[i]))?;
             for (o, e) in outcomes.iter().zip(existed) {
                 match (o.changed, e) {
                     (true, false) => summary.created += 1,
@@ -63,40 +74,66 @@ impl Store {
     pub fn record_visit(&mut self, visit: &Visit) -> Result<()> {
         let hid = visit.household.to_string();
         let items = vec![(hid.clone(), DocKind::Household, Presence::Existing)];
-        self.write_docs_with(items, crate::docs::Projection::NewVisit(visit), |_, _, doc| {
-            for a in &visit.actions {
-                if doc.get(ROOT, format!("r.{}.name", a.resident).as_str())?.is_none() {
-                    return Err(Error::NoSuchResident { household: hid.clone(), resident: a.resident.to_string() });
+        self.write_docs_with(
+            items,
+            crate::docs::Projection::NewVisit(visit),
+            |_, _, doc| {
+                for a in &visit.actions {
+                    if doc
+                        .get(ROOT, format!("r.{}.name", a.resident).as_str())?
+                        .is_none()
+                    {
+                        return Err(Error::NoSuchResident {
+                            household: hid.clone(),
+                            resident: a.resident.to_string(),
+                        });
+                    }
                 }
-            }
-            household_doc::put_visit(doc, visit)
-        })?;
+                household_doc::put_visit(doc, visit)
+            },
+        )?;
         Ok(())
     }
 
     /// Records a lead's correction of one resident's funnel.
     pub fn add_correction(&mut self, household: &HouseholdId, c: &Correction) -> Result<()> {
         let hid = household.to_string();
-        self.write_docs(vec![(hid.clone(), DocKind::Household, Presence::Existing)], |_, _, doc| {
-            if doc.get(ROOT, format!("r.{}.name", c.resident).as_str())?.is_none() {
-                return Err(Error::NoSuchResident { household: hid.clone(), resident: c.resident.to_string() });
-            }
-            household_doc::put_correction(doc, c)
-        })?;
+        self.write_docs(
+            vec![(hid.clone(), DocKind::Household, Presence::Existing)],
+            |_, _, doc| {
+                if doc
+                    .get(ROOT, format!("r.{}.name", c.resident).as_str())?
+                    .is_none()
+                {
+                    return Err(Error::NoSuchResident {
+                        household: hid.clone(),
+                        resident: c.resident.to_string(),
+                    });
+                }
+                household_doc::put_correction(doc, c)
+            },
+        )?;
         Ok(())
     }
 
     /// Adds or edits one resident of an existing household.
     pub fn put_resident(&mut self, household: &HouseholdId, r: &Resident) -> Result<()> {
-        self.write_docs(vec![(household.to_string(), DocKind::Household, Presence::Existing)], |_, _, doc| {
-            household_doc::put_resident(doc, r)
-        })?;
+        self.write_docs(
+            vec![(
+                household.to_string(),
+                DocKind::Household,
+                Presence::Existing,
+            )],
+            |_, _, doc| household_doc::put_resident(doc, r),
+        )?;
         Ok(())
     }
 
     /// The household as its document says (not the projection).
     pub fn household_state(&mut self, id: &HouseholdId) -> Result<household_doc::HouseholdState> {
-        let doc = self.take_doc(id.as_str())?.ok_or_else(|| Error::NoSuchHousehold(id.to_string()))?;
+        let doc = self
+            .take_doc(id.as_str())?
+            .ok_or_else(|| Error::NoSuchHousehold(id.to_string()))?;
         let st = household_doc::read(&doc, id.as_str());
         self.put_back(id.as_str(), doc);
         Ok(st)

@@ -6,4 +6,7 @@ pub mod pairing;
 pub mod protocol;
 pub mod wire;
 
-pub use protocol::{Access, HubLimits, Merged, PhoneRound, PhoneSession, Replica, ReplicaError, RoundStats, hub_round};
+pub use protocol::{
+    Access, HubLimits, Merged, PhoneRound, PhoneSession, Replica, ReplicaError, RoundStats,
+    hub_round,
+};

@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use automerge::{ChangeHash, sync::Message};
 use sha2::{Digest, Sha256};
 
-use crate::wire::{Claim, DocDelta, DocMsg, DocResult, Hash, HeldDoc, SavedDoc, SyncRequest, SyncResponse};
+use crate::wire::{
+    Claim, DocDelta, DocMsg, DocResult, Hash, HeldDoc, SavedDoc, SyncRequest, SyncResponse,
+};
 
 /// The plan document's id (mirrors the store's).
 pub const PLAN_DOC: &str = "plan";
@@ -49,8 +51,16 @@ pub trait Replica {
     fn drop_docs(&mut self, docs: &[String]) -> Result<(), ReplicaError>;
     /// Heads `peer` is known to hold, per document.
     fn peer_records(&self, peer: &str) -> Result<Vec<(String, Vec<ChangeHash>)>, ReplicaError>;
-    fn set_peer_records(&mut self, peer: &str, entries: &[(String, Vec<ChangeHash>)]) -> Result<(), ReplicaError>;
-    fn forget_peer_records(&mut self, peer: &str, docs: Option<&[String]>) -> Result<(), ReplicaError>;
+    fn set_peer_records(
+        &mut self,
+        peer: &str,
+        entries: &[(String, Vec<ChangeHash>)],
+    ) -> Result<(), ReplicaError>;
+    fn forget_peer_records(
+        &mut self,
+        peer: &str,
+        docs: Option<&[String]>,
+    ) -> Result<(), ReplicaError>;
     /// One step of Automerge's sync protocol with persisted state: receive `incoming` (if any),
     /// then generate the next message (if any).
     fn protocol_step(
@@ -77,7 +87,8 @@ fn same(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
 
 /// SHA-256 over sorted (document, sorted heads) records.
 pub fn records_digest<'a>(records: impl IntoIterator<Item = (&'a str, &'a [ChangeHash])>) -> Hash {
-    let mut sorted: Vec<(&str, Vec<Hash>)> = records.into_iter().map(|(d, h)| (d, to_wire(h))).collect();
+    let mut sorted: Vec<(&str, Vec<Hash>)> =
+        records.into_iter().map(|(d, h)| (d, to_wire(h))).collect();
     sorted.sort();
     let mut hasher = Sha256::new();
     for (d, hs) in sorted {
@@ -92,7 +103,12 @@ pub fn records_digest<'a>(records: impl IntoIterator<Item = (&'a str, &'a [Chang
 }
 
 fn refused(doc: &str, code: &str, vi: &str, en: &str) -> DocResult {
-    DocResult::Refused { doc: doc.to_string(), code: code.to_string(), message_vi: vi.to_string(), message_en: en.to_string() }
+    DocResult::Refused {
+        doc: doc.to_string(),
+        code: code.to_string(),
+        message_vi: vi.to_string(),
+        message_en: en.to_string(),
+    }
 }
 
 fn is_household_id(doc: &str) -> bool {
@@ -117,7 +133,9 @@ pub struct HubLimits {
 
 impl Default for HubLimits {
     fn default() -> Self {
-        HubLimits { page_bytes: 4 << 20 }
+        HubLimits {
+            page_bytes: 4 << 20,
+        }
     }
 }
 
@@ -142,8 +160,12 @@ pub fn hub_round<R: Replica>(
 ) -> Result<(SyncResponse, RoundStats), ReplicaError> {
     let peer = access.peer.as_str();
     let mut stats = RoundStats::default();
-    let mut resp = SyncResponse { batch: req.batch, ..Default::default() };
-    let mut records: BTreeMap<String, Vec<ChangeHash>> = r.peer_records(peer)?.into_iter().collect();
+    let mut resp = SyncResponse {
+        batch: req.batch,
+        ..Default::default()
+    };
+    let mut records: BTreeMap<String, Vec<ChangeHash>> =
+        r.peer_records(peer)?.into_iter().collect();
 
     // 1. The claim: do we agree on what the device holds?
     let mut trusted = true;
@@ -184,7 +206,12 @@ pub fn hub_round<R: Replica>(
                 ))
             }
         } else if !is_household_id(doc) {
-            Some(refused(doc, "bad_document_id", "Mã tài liệu không hợp lệ", "Invalid document id"))
+            Some(refused(
+                doc,
+                "bad_document_id",
+                "Mã tài liệu không hợp lệ",
+                "Invalid document id",
+            ))
         } else if !access.allowed.contains(doc) && !held_before.contains(doc) {
             Some(refused(
                 doc,
@@ -221,13 +248,21 @@ pub fn hub_round<R: Replica>(
                 });
             }
             Ok(m) => {
-                let m = m.into_iter().next().unwrap_or(Merged { heads: vec![], missing_deps: vec![] });
+                let m = m.into_iter().next().unwrap_or(Merged {
+                    heads: vec![],
+                    missing_deps: vec![],
+                });
                 if m.missing_deps.is_empty() {
                     stats.accepted += 1;
                     records.insert(delta.doc.clone(), from_wire(&delta.heads));
-                    resp.results.push(DocResult::Accepted { doc: delta.doc.clone(), heads: to_wire(&m.heads) });
+                    resp.results.push(DocResult::Accepted {
+                        doc: delta.doc.clone(),
+                        heads: to_wire(&m.heads),
+                    });
                 } else {
-                    resp.results.push(DocResult::NeedProtocol { doc: delta.doc.clone() });
+                    resp.results.push(DocResult::NeedProtocol {
+                        doc: delta.doc.clone(),
+                    });
                     to_protocol.push(delta.doc.clone());
                 }
             }
@@ -236,7 +271,8 @@ pub fn hub_round<R: Replica>(
 
     // 3. Protocol messages, for documents the fast path could not settle.
     for DocMsg { doc, msg } in req.protocol {
-        let readable = doc == PLAN_DOC || access.allowed.contains(&doc) || held_before.contains(&doc);
+        let readable =
+            doc == PLAN_DOC || access.allowed.contains(&doc) || held_before.contains(&doc);
         if !readable || !(doc == PLAN_DOC || is_household_id(&doc)) {
             stats.refused += 1;
             resp.results.push(refused(
@@ -272,13 +308,21 @@ pub fn hub_round<R: Replica>(
         }
         if r.heads(&doc)?.is_none() && !message.changes.is_empty() && doc != PLAN_DOC {
             stats.refused += 1;
-            resp.results.push(refused(&doc, "unknown_document", "Máy chủ phường không có tài liệu này", "The hub has no such document"));
+            resp.results.push(refused(
+                &doc,
+                "unknown_document",
+                "Máy chủ phường không có tài liệu này",
+                "The hub has no such document",
+            ));
             continue;
         }
         match r.protocol_step(peer, &doc, Some(message)) {
             Ok(Some(reply)) => {
                 stats.protocol_msgs += 1;
-                resp.protocol.push(DocMsg { doc, msg: reply.encode() });
+                resp.protocol.push(DocMsg {
+                    doc,
+                    msg: reply.encode(),
+                });
             }
             Ok(None) => {}
             Err(e) => {
@@ -295,7 +339,10 @@ pub fn hub_round<R: Replica>(
     for doc in to_protocol {
         if let Some(m) = r.protocol_step(peer, &doc, None)? {
             stats.protocol_msgs += 1;
-            resp.protocol.push(DocMsg { doc, msg: m.encode() });
+            resp.protocol.push(DocMsg {
+                doc,
+                msg: m.encode(),
+            });
         }
     }
 
@@ -305,7 +352,9 @@ pub fn hub_round<R: Replica>(
             .results
             .iter()
             .filter_map(|x| match x {
-                DocResult::Accepted { doc, .. } => records.get(doc).map(|h| (doc.clone(), h.clone())),
+                DocResult::Accepted { doc, .. } => {
+                    records.get(doc).map(|h| (doc.clone(), h.clone()))
+                }
                 _ => None,
             })
             .collect();
@@ -342,7 +391,12 @@ pub fn hub_round<R: Replica>(
             Some(known) => {
                 let changes = r.changes_since(&doc, known)?;
                 stats.pulled += 1;
-                resp.pull.push(DocDelta { doc: doc.clone(), base: to_wire(known), heads: to_wire(&hub_heads), changes });
+                resp.pull.push(DocDelta {
+                    doc: doc.clone(),
+                    base: to_wire(known),
+                    heads: to_wire(&hub_heads),
+                    changes,
+                });
                 updates.push((doc, hub_heads));
             }
             None => {
@@ -353,7 +407,11 @@ pub fn hub_round<R: Replica>(
                 if let Some(bytes) = r.saved(&doc)? {
                     page += bytes.len();
                     stats.new_docs += 1;
-                    resp.new_docs.push(SavedDoc { doc: doc.clone(), heads: to_wire(&hub_heads), bytes });
+                    resp.new_docs.push(SavedDoc {
+                        doc: doc.clone(),
+                        heads: to_wire(&hub_heads),
+                        bytes,
+                    });
                     updates.push((doc, hub_heads));
                 }
             }
@@ -432,9 +490,14 @@ impl PhoneSession {
     }
 
     /// The next request, or `None` when the sync is complete.
-    pub fn next_request<R: Replica>(&mut self, r: &mut R, batch: u64) -> Result<Option<SyncRequest>, ReplicaError> {
+    pub fn next_request<R: Replica>(
+        &mut self,
+        r: &mut R,
+        batch: u64,
+    ) -> Result<Option<SyncRequest>, ReplicaError> {
         let held = r.held()?;
-        let records: BTreeMap<String, Vec<ChangeHash>> = r.peer_records(&self.peer)?.into_iter().collect();
+        let records: BTreeMap<String, Vec<ChangeHash>> =
+            r.peer_records(&self.peer)?.into_iter().collect();
         let mut push = Vec::new();
         self.pushed_heads.clear();
         for (doc, heads) in &held {
@@ -447,20 +510,44 @@ impl PhoneSession {
                 continue;
             }
             let base = known.cloned().unwrap_or_default();
-            let changes = if known.is_some_and(|k| same(k, heads)) { Vec::new() } else { r.changes_since(doc, &base)? };
+            let changes = if known.is_some_and(|k| same(k, heads)) {
+                Vec::new()
+            } else {
+                r.changes_since(doc, &base)?
+            };
             self.pushed_heads.insert(doc.clone(), heads.clone());
-            push.push(DocDelta { doc: doc.clone(), base: to_wire(&base), heads: to_wire(heads), changes });
+            push.push(DocDelta {
+                doc: doc.clone(),
+                base: to_wire(&base),
+                heads: to_wire(heads),
+                changes,
+            });
         }
         self.announce.clear();
         let claim = if self.send_full_manifest {
-            Claim::Full(held.iter().map(|(d, h)| HeldDoc { doc: d.clone(), heads: to_wire(h) }).collect())
+            Claim::Full(
+                held.iter()
+                    .map(|(d, h)| HeldDoc {
+                        doc: d.clone(),
+                        heads: to_wire(h),
+                    })
+                    .collect(),
+            )
         } else {
             let held_ids: BTreeSet<&String> = held.iter().map(|(d, _)| d).collect();
             Claim::Digest(records_digest(
-                records.iter().filter(|(d, _)| held_ids.contains(d)).map(|(d, h)| (d.as_str(), h.as_slice())),
+                records
+                    .iter()
+                    .filter(|(d, _)| held_ids.contains(d))
+                    .map(|(d, h)| (d.as_str(), h.as_slice())),
             ))
         };
-        let req = SyncRequest { batch, claim, push, protocol: std::mem::take(&mut self.protocol_out) };
+        let req = SyncRequest {
+            batch,
+            claim,
+            push,
+            protocol: std::mem::take(&mut self.protocol_out),
+        };
         if self.rounds > 0 && req.is_idle() && !self.more {
             return Ok(None);
         }
@@ -473,8 +560,15 @@ impl PhoneSession {
     }
 
     /// Applies the hub's answer. All merged documents of one response commit together.
-    pub fn apply<R: Replica>(&mut self, r: &mut R, resp: SyncResponse) -> Result<PhoneRound, ReplicaError> {
-        let mut out = PhoneRound { remaining_docs: resp.remaining_docs, ..Default::default() };
+    pub fn apply<R: Replica>(
+        &mut self,
+        r: &mut R,
+        resp: SyncResponse,
+    ) -> Result<PhoneRound, ReplicaError> {
+        let mut out = PhoneRound {
+            remaining_docs: resp.remaining_docs,
+            ..Default::default()
+        };
         self.more = resp.more;
         if resp.need_manifest {
             self.send_full_manifest = true;
@@ -491,15 +585,26 @@ impl PhoneSession {
                 DocResult::NeedProtocol { doc } => {
                     self.protocol_docs.insert(doc);
                 }
-                DocResult::Refused { doc, code, message_vi, message_en } => {
-                    out.refused.push(Refusal { doc, code, message_vi, message_en });
+                DocResult::Refused {
+                    doc,
+                    code,
+                    message_vi,
+                    message_en,
+                } => {
+                    out.refused.push(Refusal {
+                        doc,
+                        code,
+                        message_vi,
+                        message_en,
+                    });
                 }
             }
         }
         out.pushed = self.pushed_heads.len() as u32;
 
         // Pulls and new documents, merged in one transaction.
-        let mut items: Vec<(String, Vec<u8>)> = Vec::with_capacity(resp.pull.len() + resp.new_docs.len());
+        let mut items: Vec<(String, Vec<u8>)> =
+            Vec::with_capacity(resp.pull.len() + resp.new_docs.len());
         let mut their_heads: Vec<Vec<Hash>> = Vec::with_capacity(items.capacity());
         for d in resp.pull {
             out.pulled += 1;
@@ -528,9 +633,19 @@ impl PhoneSession {
         for doc in resp.drop {
             let local = r.heads(&doc)?;
             let pushed_ok = acked.contains(&doc)
-                && local.as_ref().zip(self.pushed_heads.get(&doc)).is_some_and(|(l, p)| same(l, p));
-            let recorded = records.iter().rev().find(|(d, _)| *d == doc).map(|(_, h)| h.clone());
-            let untouched = local.as_ref().zip(recorded.as_ref()).is_some_and(|(l, k)| same(l, k));
+                && local
+                    .as_ref()
+                    .zip(self.pushed_heads.get(&doc))
+                    .is_some_and(|(l, p)| same(l, p));
+            let recorded = records
+                .iter()
+                .rev()
+                .find(|(d, _)| *d == doc)
+                .map(|(_, h)| h.clone());
+            let untouched = local
+                .as_ref()
+                .zip(recorded.as_ref())
+                .is_some_and(|(l, k)| same(l, k));
             let unrecorded_now = r
                 .peer_records(&self.peer)?
                 .into_iter()
@@ -559,7 +674,10 @@ impl PhoneSession {
             })?;
             self.protocol_docs.insert(doc.clone());
             match r.protocol_step(&self.peer, &doc, Some(m))? {
-                Some(reply) => self.protocol_out.push(DocMsg { doc, msg: reply.encode() }),
+                Some(reply) => self.protocol_out.push(DocMsg {
+                    doc,
+                    msg: reply.encode(),
+                }),
                 None => {
                     self.protocol_docs.remove(&doc);
                     self.announce.insert(doc);
@@ -575,7 +693,10 @@ impl PhoneSession {
             .collect();
         for doc in waiting {
             match r.protocol_step(&self.peer, &doc, None)? {
-                Some(m) => self.protocol_out.push(DocMsg { doc, msg: m.encode() }),
+                Some(m) => self.protocol_out.push(DocMsg {
+                    doc,
+                    msg: m.encode(),
+                }),
                 None => {
                     self.protocol_docs.remove(&doc);
                     self.announce.insert(doc);

@@ -95,7 +95,12 @@ pub enum DocResult {
     /// The hub lacks what the changes depend on: settle it with the sync protocol.
     NeedProtocol { doc: String },
     /// Refused, with a stable code and a message in Vietnamese and English. Nothing was merged.
-    Refused { doc: String, code: String, message_vi: String, message_en: String },
+    Refused {
+        doc: String,
+        code: String,
+        message_vi: String,
+        message_en: String,
+    },
 }
 
 /// Hub → phone: the answer to one round.
@@ -172,8 +177,13 @@ pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, WireError> {
     let (flags, payload) = if body.len() >= COMPRESS_FROM {
         // Level 9: sync frames are written once and the documents share most of their bytes.
         let level = if body.len() > (1 << 20) { 9 } else { 3 };
-        let z = zstd::bulk::compress(&body, level).map_err(|e| WireError::Decompress(e.to_string()))?;
-        if z.len() < body.len() { (FLAG_ZSTD, z) } else { (0, body.clone()) }
+        let z =
+            zstd::bulk::compress(&body, level).map_err(|e| WireError::Decompress(e.to_string()))?;
+        if z.len() < body.len() {
+            (FLAG_ZSTD, z)
+        } else {
+            (0, body.clone())
+        }
     } else {
         (0, body.clone())
     };
@@ -196,7 +206,10 @@ pub fn decode<T: DeserializeOwned>(frame: &[u8]) -> Result<T, WireError> {
         if frame.len() >= 4 && frame[..4] != MAGIC {
             return Err(WireError::BadMagic);
         }
-        return Err(WireError::Truncated { expected: HEADER_LEN, got: frame.len() });
+        return Err(WireError::Truncated {
+            expected: HEADER_LEN,
+            got: frame.len(),
+        });
     }
     if frame[..4] != MAGIC {
         return Err(WireError::BadMagic);
@@ -214,23 +227,34 @@ pub fn decode<T: DeserializeOwned>(frame: &[u8]) -> Result<T, WireError> {
     if crc32fast::hash(payload) != crc {
         // A cut-off frame fails here too; say which it is when the size tells.
         if flags & FLAG_ZSTD == 0 && payload.len() < body_len {
-            return Err(WireError::Truncated { expected: HEADER_LEN + body_len, got: frame.len() });
+            return Err(WireError::Truncated {
+                expected: HEADER_LEN + body_len,
+                got: frame.len(),
+            });
         }
         return Err(WireError::Checksum);
     }
     let body = if flags & FLAG_ZSTD != 0 {
-        let b = zstd::bulk::decompress(payload, body_len).map_err(|e| WireError::Decompress(e.to_string()))?;
+        let b = zstd::bulk::decompress(payload, body_len)
+            .map_err(|e| WireError::Decompress(e.to_string()))?;
         if b.len() != body_len {
-            return Err(WireError::Decompress(format!("expected {body_len} bytes, got {}", b.len())));
+            return Err(WireError::Decompress(format!(
+                "expected {body_len} bytes, got {}",
+                b.len()
+            )));
         }
         b
     } else {
         if payload.len() != body_len {
-            return Err(WireError::Truncated { expected: HEADER_LEN + body_len, got: frame.len() });
+            return Err(WireError::Truncated {
+                expected: HEADER_LEN + body_len,
+                got: frame.len(),
+            });
         }
         payload.to_vec()
     };
-    let (msg, rest) = postcard::take_from_bytes::<T>(&body).map_err(|e| WireError::Body(e.to_string()))?;
+    let (msg, rest) =
+        postcard::take_from_bytes::<T>(&body).map_err(|e| WireError::Body(e.to_string()))?;
     if !rest.is_empty() {
         return Err(WireError::Body(format!("{} trailing bytes", rest.len())));
     }
@@ -258,7 +282,10 @@ mod serde_bytes_compat {
             fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
                 Ok(v)
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Vec<u8>, A::Error> {
                 let mut out = Vec::new();
                 while let Some(b) = seq.next_element()? {
                     out.push(b);
@@ -278,18 +305,36 @@ mod tests {
         SyncRequest {
             batch: 7,
             claim: Claim::Digest([3; 32]),
-            push: vec![DocDelta { doc: "h-1".into(), base: vec![[1; 32]], heads: vec![[2; 32]], changes: vec![9; 2000] }],
-            protocol: vec![DocMsg { doc: "plan".into(), msg: vec![1, 2, 3] }],
+            push: vec![DocDelta {
+                doc: "h-1".into(),
+                base: vec![[1; 32]],
+                heads: vec![[2; 32]],
+                changes: vec![9; 2000],
+            }],
+            protocol: vec![DocMsg {
+                doc: "plan".into(),
+                msg: vec![1, 2, 3],
+            }],
         }
     }
 
     #[test]
     fn frames_round_trip_and_compress() {
         let f = encode(&sample()).unwrap();
-        assert!(f.len() < 2000, "compressible body should shrink, got {}", f.len());
+        assert!(
+            f.len() < 2000,
+            "compressible body should shrink, got {}",
+            f.len()
+        );
         assert_eq!(decode::<SyncRequest>(&f).unwrap(), sample());
-        let small = SyncRequest { batch: 1, ..Default::default() };
-        assert_eq!(decode::<SyncRequest>(&encode(&small).unwrap()).unwrap(), small);
+        let small = SyncRequest {
+            batch: 1,
+            ..Default::default()
+        };
+        assert_eq!(
+            decode::<SyncRequest>(&encode(&small).unwrap()).unwrap(),
+            small
+        );
     }
 
     #[test]
@@ -312,12 +357,22 @@ mod tests {
         assert_eq!(decode::<SyncRequest>(&f).unwrap_err(), WireError::BadMagic);
         let mut f = encode(&sample()).unwrap();
         f[4] = 9;
-        assert_eq!(decode::<SyncRequest>(&f).unwrap_err(), WireError::UnsupportedVersion(9));
+        assert_eq!(
+            decode::<SyncRequest>(&f).unwrap_err(),
+            WireError::UnsupportedVersion(9)
+        );
         let mut f = encode(&sample()).unwrap();
         f[6..10].copy_from_slice(&(u32::MAX).to_le_bytes());
-        assert!(matches!(decode::<SyncRequest>(&f).unwrap_err(), WireError::TooLarge(_)));
+        assert!(matches!(
+            decode::<SyncRequest>(&f).unwrap_err(),
+            WireError::TooLarge(_)
+        ));
         // A well-formed frame carrying the wrong message type.
-        let resp = encode(&SyncResponse { need_manifest: true, ..Default::default() }).unwrap();
+        let resp = encode(&SyncResponse {
+            need_manifest: true,
+            ..Default::default()
+        })
+        .unwrap();
         let as_req = decode::<SyncRequest>(&resp);
         assert!(as_req.is_err() || as_req.unwrap() != sample());
     }
