@@ -747,7 +747,10 @@ fn lead_first_sync(
             "phone merge without projection cost is not separable; {} pages",
             split.rounds
         ),
-        format!("HTTPS + HTTP adds {}", ms(wall.saturating_sub(split.total))),
+        format!(
+            "networked − in process: {:+.0} ms",
+            (wall.as_secs_f64() - split.total.as_secs_f64()) * 1000.0
+        ),
     );
     out.row(
         "hub memory, ward loaded on demand",

@@ -23,15 +23,7 @@ pub fn small_ward(seed: u64, households: usize) -> GeneratedWard {
 /// Writes a generated ward into a fresh replica file.
 pub fn write_ward(path: &std::path::Path, g: &GeneratedWard) -> Store {
     let mut store = Store::open(path).expect("open hub replica");
-    store
-        .put_plan(&gocua_app::demo::plan_entries(g))
-        .expect("plan");
-    store
-        .upsert_households(&g.households, |_, _| {})
-        .expect("households");
-    for v in &g.visits {
-        store.record_visit(v).expect("visit");
-    }
+    store.load_ward(g, |_, _| {}).expect("load ward");
     store
 }
 

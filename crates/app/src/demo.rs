@@ -3,7 +3,7 @@
 
 use gocua_domain::Role;
 use gocua_store::{PlanEntry, Store};
-use gocua_wardgen::{GeneratedWard, WardSpec};
+use gocua_wardgen::WardSpec;
 
 use crate::commands::DemoReport;
 use crate::{Identity, ProgressEvent, Result, Stage};
@@ -27,7 +27,7 @@ pub(crate) fn load(
         WardSpec::full(seed)
     };
     let g = gocua_wardgen::generate(&spec.with_households(n));
-    store.put_plan(&plan_entries(&g))?;
+    store.put_plan(&PlanEntry::for_ward(&g))?;
     store.upsert_households(&g.households, |done, total| {
         progress(ProgressEvent {
             stage: Stage::Households,
@@ -68,26 +68,4 @@ pub(crate) fn load(
         identity: None,
     };
     Ok((report, lead))
-}
-
-/// The plan document's entries for a generated ward.
-pub fn plan_entries(g: &GeneratedWard) -> Vec<PlanEntry> {
-    let mut plan = vec![
-        PlanEntry::Ward(g.ward.clone()),
-        PlanEntry::Campaign(g.campaign.clone()),
-    ];
-    plan.extend(g.groups.iter().cloned().map(PlanEntry::Group));
-    plan.extend(g.streets.iter().cloned().map(PlanEntry::Street));
-    plan.extend(g.orgs.iter().cloned().map(PlanEntry::Org));
-    plan.extend(g.teams.iter().cloned().map(PlanEntry::Team));
-    plan.extend(g.volunteers.iter().cloned().map(PlanEntry::Volunteer));
-    plan.extend(
-        g.street_assignments
-            .iter()
-            .map(|(street, a)| PlanEntry::StreetAssignment {
-                street: street.clone(),
-                assignment: a.clone(),
-            }),
-    );
-    plan
 }

@@ -281,6 +281,28 @@ pub struct Assignment {
     pub by: Option<VolunteerId>,
 }
 
+/// A whole ward as one value: what a generator produces and what a replica is loaded with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WardData {
+    pub ward: Ward,
+    pub campaign: crate::Campaign,
+    pub groups: Vec<Group>,
+    pub streets: Vec<Street>,
+    pub orgs: Vec<Org>,
+    pub teams: Vec<Team>,
+    pub volunteers: Vec<Volunteer>,
+    pub street_assignments: Vec<(StreetId, Assignment)>,
+    pub households: Vec<Household>,
+    /// Visits already made, sorted by time then id.
+    pub visits: Vec<crate::Visit>,
+}
+
+impl WardData {
+    pub fn resident_count(&self) -> usize {
+        self.households.iter().map(|h| h.residents.len()).sum()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

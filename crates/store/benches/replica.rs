@@ -126,7 +126,7 @@ fn ward_steps(
     let path = dir.join("full.sqlite");
     let mut store = Store::open(&path).expect("open replica");
     let t = Instant::now();
-    store.put_plan(&plan_entries(&w)).expect("put plan");
+    store.put_plan(&PlanEntry::for_ward(&w)).expect("put plan");
     let plan = t.elapsed();
     let t = Instant::now();
     store
@@ -138,7 +138,7 @@ fn ward_steps(
             "import the full ward into a fresh replica",
             format!(
                 "put_plan ({} entries) + upsert_households ({households})",
-                plan_entries(&w).len()
+                PlanEntry::for_ward(&w).len()
             ),
             format!(
                 "{} (plan {}, households {})",
@@ -257,7 +257,7 @@ fn record_steps(
         let w = generate(&sizes.full.clone().with_households(n));
         let mut store =
             Store::open(&dir.join(format!("replica-{i}.sqlite"))).expect("open replica");
-        store.put_plan(&plan_entries(&w)).expect("put plan");
+        store.put_plan(&PlanEntry::for_ward(&w)).expect("put plan");
         store
             .upsert_households(&w.households, |_, _| {})
             .expect("import");
@@ -424,25 +424,6 @@ fn bare_inserts(path: &Path, n: usize) -> Stats {
     }
     let mut times: Vec<Duration> = (0..n).map(|_| insert(&mut rng)).collect();
     Stats::of(&mut times)
-}
-
-fn plan_entries(w: &GeneratedWard) -> Vec<PlanEntry> {
-    let mut out = vec![
-        PlanEntry::Ward(w.ward.clone()),
-        PlanEntry::Campaign(w.campaign.clone()),
-    ];
-    out.extend(w.groups.iter().cloned().map(PlanEntry::Group));
-    out.extend(w.streets.iter().cloned().map(PlanEntry::Street));
-    out.extend(w.orgs.iter().cloned().map(PlanEntry::Org));
-    out.extend(w.teams.iter().cloned().map(PlanEntry::Team));
-    out.extend(w.volunteers.iter().cloned().map(PlanEntry::Volunteer));
-    out.extend(w.street_assignments.iter().map(|(street, assignment)| {
-        PlanEntry::StreetAssignment {
-            street: street.clone(),
-            assignment: assignment.clone(),
-        }
-    }));
-    out
 }
 
 /// The database file and its WAL.

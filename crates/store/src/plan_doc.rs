@@ -48,6 +48,28 @@ impl PlanEntry {
         }
     }
 
+    /// Every plan entry a whole ward needs, in the order they are best written.
+    pub fn for_ward(w: &gocua_domain::WardData) -> Vec<PlanEntry> {
+        let mut out = vec![
+            PlanEntry::Ward(w.ward.clone()),
+            PlanEntry::Campaign(w.campaign.clone()),
+        ];
+        out.extend(w.groups.iter().cloned().map(PlanEntry::Group));
+        out.extend(w.streets.iter().cloned().map(PlanEntry::Street));
+        out.extend(w.orgs.iter().cloned().map(PlanEntry::Org));
+        out.extend(w.teams.iter().cloned().map(PlanEntry::Team));
+        out.extend(w.volunteers.iter().cloned().map(PlanEntry::Volunteer));
+        out.extend(
+            w.street_assignments
+                .iter()
+                .map(|(street, a)| PlanEntry::StreetAssignment {
+                    street: street.clone(),
+                    assignment: a.clone(),
+                }),
+        );
+        out
+    }
+
     fn value_json(&self) -> Option<String> {
         let j = match self {
             PlanEntry::Ward(x) => serde_json::to_string(x),

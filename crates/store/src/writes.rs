@@ -70,6 +70,21 @@ impl Store {
         Ok(summary)
     }
 
+    /// Loads a whole ward into this replica: the plan, the households (with progress), then the
+    /// visits already made. Idempotent: loading the same ward again changes nothing.
+    pub fn load_ward(
+        &mut self,
+        w: &gocua_domain::WardData,
+        progress: impl FnMut(usize, usize),
+    ) -> Result<UpsertSummary> {
+        self.put_plan(&PlanEntry::for_ward(w))?;
+        let summary = self.upsert_households(&w.households, progress)?;
+        for v in &w.visits {
+            self.record_visit(v)?;
+        }
+        Ok(summary)
+    }
+
     /// Records a visit. Every resident it mentions must belong to the household.
     pub fn record_visit(&mut self, visit: &Visit) -> Result<()> {
         let hid = visit.household.to_string();

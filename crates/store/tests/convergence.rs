@@ -4,6 +4,7 @@
 #[path = "fixtures/support.rs"]
 mod support;
 
+use gocua_store::PlanEntry;
 use std::collections::BTreeSet;
 
 use gocua_store::ChangeHash;
@@ -12,9 +13,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-use support::{
-    Model, Replica, apply, dump_checked, heads, options, plan_entries, projected_visits, ward,
-};
+use support::{Model, Replica, apply, dump_checked, heads, options, projected_visits, ward};
 
 /// How one document travels from one replica to another.
 #[derive(Clone, Copy, Debug)]
@@ -161,7 +160,10 @@ fn converge(seed: u64, max_edits: usize) {
         .take(rng.gen_range(0..20))
         .cloned()
         .collect();
-    reps[0].store().put_plan(&plan_entries(&w)).expect("plan");
+    reps[0]
+        .store()
+        .put_plan(&PlanEntry::for_ward(&w))
+        .expect("plan");
     reps[0]
         .store()
         .upsert_households(&households, |_, _| {})

@@ -26,28 +26,7 @@ fn open() -> (tempfile::TempDir, Store) {
 
 /// Loads a generated ward the way the app does: plan, households, then the visit history.
 fn load(store: &mut Store, g: &GeneratedWard) {
-    let mut plan = vec![
-        PlanEntry::Ward(g.ward.clone()),
-        PlanEntry::Campaign(g.campaign.clone()),
-    ];
-    plan.extend(g.groups.iter().cloned().map(PlanEntry::Group));
-    plan.extend(g.streets.iter().cloned().map(PlanEntry::Street));
-    plan.extend(g.orgs.iter().cloned().map(PlanEntry::Org));
-    plan.extend(g.teams.iter().cloned().map(PlanEntry::Team));
-    plan.extend(g.volunteers.iter().cloned().map(PlanEntry::Volunteer));
-    plan.extend(
-        g.street_assignments
-            .iter()
-            .map(|(street, a)| PlanEntry::StreetAssignment {
-                street: street.clone(),
-                assignment: a.clone(),
-            }),
-    );
-    store.put_plan(&plan).unwrap();
-    store.upsert_households(&g.households, |_, _| {}).unwrap();
-    for v in &g.visits {
-        store.record_visit(v).unwrap();
-    }
+    store.load_ward(g, |_, _| {}).unwrap();
 }
 
 fn small_ward(seed: u64) -> (tempfile::TempDir, Store, GeneratedWard) {

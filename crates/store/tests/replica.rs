@@ -20,8 +20,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, RngCore, SeedableRng};
 
 use support::{
-    Model, Replica, apply, copy_all_docs, dump_checked, heads, options, plan_entries,
-    projected_visits, random_funnel, section, ward,
+    Model, Replica, apply, copy_all_docs, dump_checked, heads, options, projected_visits,
+    random_funnel, section, ward,
 };
 
 fn check(actual: &str, expect: Expect) {
@@ -101,7 +101,9 @@ fn history(seed: u64, steps: usize) {
     let mut reserve = w.households.clone();
     let mut m = Model::new(w.clone());
     let mut rep = Replica::new(options(rng.r#gen()));
-    rep.store().put_plan(&plan_entries(&w)).expect("plan");
+    rep.store()
+        .put_plan(&PlanEntry::for_ward(&w))
+        .expect("plan");
     let n = rng.gen_range(1..4);
     import(&mut rep, &mut m, &mut reserve, n);
     for step in 0..steps {
@@ -186,7 +188,9 @@ fn projection_equals_rebuild_after_a_long_history() {
 fn a_reopened_replica_stores_only_new_changes() {
     let w = ward(3, 6);
     let mut rep = Replica::new(StoreOptions::default());
-    rep.store().put_plan(&plan_entries(&w)).expect("plan");
+    rep.store()
+        .put_plan(&PlanEntry::for_ward(&w))
+        .expect("plan");
     rep.store()
         .upsert_households(&w.households, |_, _| {})
         .expect("import");
@@ -298,7 +302,9 @@ impl Bench {
         let mut reserve = w.households.clone();
         let mut model = Model::new(w.clone());
         let mut rep = Replica::new(opts);
-        rep.store().put_plan(&plan_entries(&w)).expect("plan");
+        rep.store()
+            .put_plan(&PlanEntry::for_ward(&w))
+            .expect("plan");
         import(&mut rep, &mut model, &mut reserve, 6);
         let mut peer = Replica::new(StoreOptions::default());
         copy_all_docs(rep.get(), peer.store());
@@ -584,7 +590,9 @@ fn pair() -> Pair {
     let w = ward(11, 8);
     let mut m = Model::new(w.clone());
     let mut rep = Replica::new(StoreOptions::default());
-    rep.store().put_plan(&plan_entries(&w)).expect("plan");
+    rep.store()
+        .put_plan(&PlanEntry::for_ward(&w))
+        .expect("plan");
     rep.store()
         .upsert_households(&w.households[..6], |_, _| {})
         .expect("import");
@@ -828,7 +836,7 @@ fn empty_bytes_and_bad_ids_create_nothing() {
 fn each_file_has_its_own_actor() {
     let w = ward(13, 3);
     let mut a = Replica::new(StoreOptions::default());
-    a.store().put_plan(&plan_entries(&w)).expect("plan");
+    a.store().put_plan(&PlanEntry::for_ward(&w)).expect("plan");
     a.store()
         .upsert_households(&w.households, |_, _| {})
         .expect("import");
@@ -938,7 +946,9 @@ fn write_golden(to: &Path) {
                 ..StoreOptions::default()
             },
         );
-        rep.store().put_plan(&plan_entries(&w)).expect("plan");
+        rep.store()
+            .put_plan(&PlanEntry::for_ward(&w))
+            .expect("plan");
         let n = reserve.len();
         import(&mut rep, &mut m, &mut reserve, n);
         let mut rng = StdRng::seed_from_u64(2026);

@@ -192,9 +192,18 @@ pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, WireError> {
     out.push(WIRE_VERSION);
     out.push(flags);
     out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&checksum(&out[4..10], &payload).to_le_bytes());
     out.extend_from_slice(&payload);
     Ok(out)
+}
+
+/// CRC-32 over the version, flags and length as well as the payload, so no header bit can flip
+/// unnoticed.
+fn checksum(header: &[u8], payload: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(header);
+    h.update(payload);
+    h.finalize()
 }
 
 /// Checks and decodes a frame. Any defect is an error; nothing is partially decoded.
@@ -224,7 +233,10 @@ pub fn decode<T: DeserializeOwned>(frame: &[u8]) -> Result<T, WireError> {
     if body_len > MAX_BODY {
         return Err(WireError::TooLarge(body_len));
     }
-    if crc32fast::hash(payload) != crc {
+    if flags & !FLAG_ZSTD != 0 {
+        return Err(WireError::Body(format!("unknown flags {flags:#04x}")));
+    }
+    if checksum(&frame[4..10], payload) != crc {
         // A cut-off frame fails here too; say which it is when the size tells.
         if flags & FLAG_ZSTD == 0 && payload.len() < body_len {
             return Err(WireError::Truncated {

@@ -13,10 +13,7 @@ mod places;
 #[cfg(test)]
 mod tests;
 
-use gocua_domain::{
-    Assignment, Campaign, Group, Household, Org, Street, StreetId, Team, Timestamp, Visit,
-    Volunteer, Ward,
-};
+use gocua_domain::Timestamp;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use time::Date;
@@ -83,27 +80,8 @@ impl WardSpec {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GeneratedWard {
-    pub ward: Ward,
-    pub campaign: Campaign,
-    pub groups: Vec<Group>,
-    pub streets: Vec<Street>,
-    pub orgs: Vec<Org>,
-    pub teams: Vec<Team>,
-    pub volunteers: Vec<Volunteer>,
-    pub street_assignments: Vec<(StreetId, Assignment)>,
-    /// Homes first (`h-00001`…), then sites.
-    pub households: Vec<Household>,
-    /// Sorted by time, then id.
-    pub visits: Vec<Visit>,
-}
-
-impl GeneratedWard {
-    pub fn resident_count(&self) -> usize {
-        self.households.iter().map(|h| h.residents.len()).sum()
-    }
-}
+/// A generated ward: homes first (`h-00001`…), then sites; visits sorted by time, then id.
+pub type GeneratedWard = gocua_domain::WardData;
 
 /// Streams of the seeded generator, one per part of the ward.
 #[derive(Clone, Copy)]
