@@ -106,6 +106,7 @@ pub(crate) fn persist(
     is_new: bool,
     compact_after: i64,
     mode: Projection<'_>,
+    verbatim: Option<&[u8]>,
 ) -> Result<WriteOutcome> {
     let heads = doc.get_heads();
     if is_new && heads.is_empty() {
@@ -116,7 +117,12 @@ pub(crate) fn persist(
         });
     }
     if is_new {
-        let snapshot = doc.save();
+        // Bytes received whole (a first sync) are stored as they came: saving them again would
+        // cost as much as loading them did.
+        let snapshot = match verbatim {
+            Some(b) => b.to_vec(),
+            None => doc.save(),
+        };
         failpoint("after_change_bytes")?;
         tx.prepare_cached(
             "INSERT INTO docs (id, kind, snapshot, heads, n_changes, seq) VALUES (?1, ?2, ?3, ?4, 0, ?5)",
@@ -223,12 +229,14 @@ impl Store {
     pub(crate) fn write_docs<F>(
         &mut self,
         items: Vec<(String, DocKind, Presence)>,
-        edit: F,
+        mut edit: F,
     ) -> Result<Vec<WriteOutcome>>
     where
         F: FnMut(usize, &str, &mut AutoCommit) -> Result<()>,
     {
-        self.write_docs_with(items, Projection::Full, edit)
+        self.write_docs_with(items, Projection::Full, |i, id, doc| {
+            edit(i, id, doc).map(|()| None)
+        })
     }
 
     pub(crate) fn write_docs_with<F>(
@@ -238,7 +246,8 @@ impl Store {
         mut edit: F,
     ) -> Result<Vec<WriteOutcome>>
     where
-        F: FnMut(usize, &str, &mut AutoCommit) -> Result<()>,
+        // The edit may hand back the exact bytes a new document was loaded from, to store as is.
+        F: FnMut(usize, &str, &mut AutoCommit) -> Result<Option<Vec<u8>>>,
     {
         let mut taken: Vec<(String, AutoCommit)> = Vec::with_capacity(items.len());
         let result = (|| -> Result<Vec<WriteOutcome>> {
@@ -260,7 +269,7 @@ impl Store {
                         }
                     },
                 };
-                let r = edit(i, id, &mut doc).and_then(|()| {
+                let r = edit(i, id, &mut doc).and_then(|verbatim| {
                     doc.commit_with(commit_options());
                     persist(
                         &tx,
@@ -270,6 +279,7 @@ impl Store {
                         is_new,
                         self.opts.compact_after,
                         mode,
+                        verbatim.as_deref(),
                     )
                 });
                 taken.push((id.clone(), doc));

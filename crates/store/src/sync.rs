@@ -20,9 +20,12 @@ pub struct MergeOutcome {
 /// Refuses damaged or foreign bytes before they touch a document. Automerge's
 /// `load_incremental` quietly keeps the readable prefix of truncated or corrupt bytes, so they are
 /// first loaded strictly on their own; changes whose dependencies are missing are well formed.
+fn strict() -> automerge::LoadOptions<'static> {
+    automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error)
+}
+
 fn check_incoming(id: &str, kind: DocKind, bytes: &[u8]) -> Result<()> {
-    let strict = automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error);
-    match automerge::Automerge::load_with_options(bytes, strict) {
+    match automerge::Automerge::load_with_options(bytes, strict()) {
         Ok(whole) => check_identity(id, kind, &whole, whole.get_heads().is_empty()),
         Err(automerge::AutomergeError::MissingDeps) => Ok(()),
         Err(e) => Err(Error::CorruptDoc(id.to_string(), e.to_string())),
@@ -89,16 +92,33 @@ impl Store {
             kinds.push((id.clone(), DocKind::of(id)?, Presence::CreateIfMissing));
         }
         let mut missing: Vec<Vec<ChangeHash>> = vec![Vec::new(); items.len()];
-        let outcomes = self.write_docs(kinds, |i, id, doc| {
-            let kind = DocKind::of(id)?;
-            check_incoming(id, kind, &items[i].1)?;
-            doc.load_incremental(&items[i].1)
-                .map_err(|e| Error::CorruptDoc(id.to_string(), e.to_string()))?;
-            let empty = doc.get_heads().is_empty();
-            check_identity(id, kind, doc, empty)?;
-            missing[i] = doc.get_missing_deps(&[]);
-            Ok(())
-        })?;
+        let actor = self.actor.clone();
+        let outcomes =
+            self.write_docs_with(kinds, crate::docs::Projection::Full, |i, id, doc| {
+                let kind = DocKind::of(id)?;
+                let bytes = &items[i].1;
+                if doc.get_heads().is_empty() {
+                    // A document new to this replica (a first sync): load it once, strictly, and keep
+                    // the bytes as its snapshot.
+                    match automerge::AutoCommit::load_with_options(bytes, strict()) {
+                        Ok(mut loaded) => {
+                            let empty = loaded.get_heads().is_empty();
+                            check_identity(id, kind, &loaded, empty)?;
+                            *doc = loaded.with_actor(actor.clone());
+                            return Ok(if empty { None } else { Some(bytes.clone()) });
+                        }
+                        Err(automerge::AutomergeError::MissingDeps) => {}
+                        Err(e) => return Err(Error::CorruptDoc(id.to_string(), e.to_string())),
+                    }
+                }
+                check_incoming(id, kind, bytes)?;
+                doc.load_incremental(bytes)
+                    .map_err(|e| Error::CorruptDoc(id.to_string(), e.to_string()))?;
+                let empty = doc.get_heads().is_empty();
+                check_identity(id, kind, doc, empty)?;
+                missing[i] = doc.get_missing_deps(&[]);
+                Ok(None)
+            })?;
         Ok(outcomes
             .into_iter()
             .zip(missing)

@@ -104,7 +104,7 @@ impl Store {
                         });
                     }
                 }
-                household_doc::put_visit(doc, visit)
+                household_doc::put_visit(doc, visit).map(|()| None)
             },
         )?;
         Ok(())
