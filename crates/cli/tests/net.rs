@@ -1,0 +1,147 @@
+//! The built `gocua` binary as a ward office and a phone: `hub serve` on loopback, `hub pair`,
+//! `pair`, `sync`, `hub devices` and `hub revoke`, each a separate process as a user runs them.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn gocua(db: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_gocua"))
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .env_remove("GOCUA_LANG")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+fn ok(db: &Path, args: &[&str]) -> String {
+    let (code, out, err) = gocua(db, args);
+    assert_eq!(code, 0, "gocua {args:?}\n{out}\n{err}");
+    out
+}
+
+/// Kills the hub process even when an assertion fails.
+struct HubProcess(Child);
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(db: &Path) -> (HubProcess, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gocua"))
+        .args([
+            "hub",
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--advertise",
+            "127.0.0.1",
+            "--db",
+        ])
+        .arg(db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.trim().strip_prefix("https://127.0.0.1:") {
+                let _ = tx.send(format!("https://127.0.0.1:{url}"));
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the hub prints its address");
+    (HubProcess(child), url)
+}
+
+#[test]
+fn a_phone_pairs_and_syncs_with_the_hub_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub_db = dir.path().join("office").join("ward.sqlite");
+    let phone_db = dir.path().join("phone.sqlite");
+    ok(
+        &hub_db,
+        &["demo", "--no-serve", "--households", "60", "--seed", "5"],
+    );
+    let (_hub, url) = serve(&hub_db);
+
+    // The office issues a code; the QR image files are written too.
+    let png = dir.path().join("qr.png");
+    let code: serde_json::Value = serde_json::from_str(&ok(
+        &hub_db,
+        &[
+            "hub",
+            "pair",
+            "--role",
+            "volunteer",
+            "--team",
+            "t-01",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let payload = code["payload"].as_str().unwrap().to_string();
+    assert!(payload.starts_with("gocua://pair?"), "{payload}");
+    let shown = ok(
+        &hub_db,
+        &[
+            "hub",
+            "pair",
+            "--role",
+            "lead",
+            "--png",
+            png.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        shown.contains("Mã ghép nối") && shown.contains('█'),
+        "{shown}"
+    );
+    assert!(std::fs::metadata(&png).unwrap().len() > 100);
+
+    let paired = ok(&phone_db, &["pair", &payload, "--name", "Máy của Lan"]);
+    assert!(paired.contains("Đã ghép nối"), "{paired}");
+    assert!(paired.contains(&url), "{paired}");
+    let sync: serde_json::Value =
+        serde_json::from_str(&ok(&phone_db, &["sync", "--json"])).unwrap();
+    assert!(sync["new_docs"].as_u64().unwrap() > 1, "{sync}");
+    let households: serde_json::Value =
+        serde_json::from_str(&ok(&phone_db, &["households", "--json"])).unwrap();
+    assert!(
+        households.as_array().map_or(false, |a| !a.is_empty()),
+        "{households}"
+    );
+
+    // The same code cannot pair a second phone.
+    let (code2, _, err) = gocua(&dir.path().join("other.sqlite"), &["pair", &payload]);
+    assert_eq!(code2, 1);
+    assert!(err.contains("đã được dùng"), "{err}");
+
+    // The office sees the device, revokes it, and the phone is refused at once.
+    let devices: serde_json::Value =
+        serde_json::from_str(&ok(&hub_db, &["hub", "devices", "--json"])).unwrap();
+    let dev = &devices.as_array().unwrap()[0];
+    assert_eq!(dev["name"], "Máy của Lan");
+    assert!(dev["last_sync"].as_i64().is_some());
+    ok(&hub_db, &["hub", "revoke", dev["id"].as_str().unwrap()]);
+    let (code3, _, err) = gocua(&phone_db, &["sync"]);
+    assert_eq!(code3, 1);
+    assert!(err.contains("thu hồi"), "{err}");
+    let (_, _, err_en) = gocua(&phone_db, &["sync", "--lang", "en"]);
+    assert!(err_en.contains("revoked"), "{err_en}");
+}
