@@ -20,6 +20,20 @@ pub struct StoreOptions {
     pub cache_docs: usize,
     /// Incremental chunks a document may accumulate before it is compacted into one snapshot.
     pub compact_after: i64,
+    /// How hard a commit is pushed to the disk.
+    pub durability: Durability,
+}
+
+/// SQLite's `synchronous` setting, as a choice about what a power cut may cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// Every commit is on the disk before the write returns (`synchronous=FULL`): a phone whose
+    /// battery dies right after "saved" still has the visit. The default.
+    #[default]
+    Full,
+    /// Commits survive a crash of the app but a power cut may lose the last ones
+    /// (`synchronous=NORMAL`); never corrupts. For bulk work and benchmarks.
+    Normal,
 }
 
 impl Default for StoreOptions {
@@ -27,6 +41,7 @@ impl Default for StoreOptions {
         StoreOptions {
             cache_docs: 2048,
             compact_after: 32,
+            durability: Durability::Full,
         }
     }
 }
@@ -48,9 +63,11 @@ impl Store {
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        // With WAL, NORMAL never corrupts the database; a power cut can lose only the last
-        // commits not yet checkpointed, which the next sync brings back from the hub.
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let sync = match opts.durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        conn.pragma_update(None, "synchronous", sync)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut conn)?;
         let path = path.to_path_buf();
