@@ -50,6 +50,9 @@ pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) actor: ActorId,
     pub(crate) cache: HashMap<String, AutoCommit>,
+    /// Automerge sync states of the sessions under way, keyed by (peer, document). Only their
+    /// durable part (`State::encode`) is persisted; the rest lives for one session.
+    pub(crate) live_sync: HashMap<(String, String), automerge::sync::State>,
     pub(crate) opts: StoreOptions,
     path: PathBuf,
 }
@@ -76,6 +79,7 @@ impl Store {
             conn,
             actor,
             cache: HashMap::new(),
+            live_sync: HashMap::new(),
             opts,
             path,
         };

@@ -139,7 +139,11 @@ impl Store {
         step: impl FnOnce(&mut automerge::AutoCommit, &mut sync::State) -> Result<R>,
     ) -> Result<R> {
         let kind = DocKind::of(id)?;
-        let mut state = self.sync_state(peer, id)?;
+        let key = (peer.to_string(), id.to_string());
+        let mut state = match self.live_sync.remove(&key) {
+            Some(s) => s,
+            None => self.sync_state(peer, id)?,
+        };
         let mut out = None;
         let mut step = Some(step);
         self.write_docs(
@@ -152,7 +156,14 @@ impl Store {
             },
         )?;
         self.put_sync_state(peer, id, &state)?;
+        self.live_sync.insert(key, state);
         out.ok_or(Error::Injected("sync step did not run"))
+    }
+
+    /// Starts a new sync session with `peer`: in-flight protocol state of earlier sessions is
+    /// forgotten (only what both sides are known to share is kept, as Automerge prescribes).
+    pub fn begin_sync_session(&mut self, peer: &str) {
+        self.live_sync.retain(|(p, _), _| p != peer);
     }
 
     pub fn sync_state(&self, peer: &str, id: &str) -> Result<sync::State> {
@@ -294,6 +305,10 @@ impl From<Error> for gocua_sync::ReplicaError {
 
 /// The store is the replica the sync protocol runs over.
 impl gocua_sync::Replica for Store {
+    fn begin_session(&mut self, peer: &str) {
+        self.begin_sync_session(peer);
+    }
+
     fn held(&self) -> Result<Vec<(String, Vec<ChangeHash>)>, gocua_sync::ReplicaError> {
         Ok(self
             .manifest()?

@@ -40,6 +40,8 @@ pub struct Merged {
 
 /// What the protocol needs from a replica. Implemented by the store.
 pub trait Replica {
+    /// A new sync session with `peer` starts (the phone calls this once per sync).
+    fn begin_session(&mut self, _peer: &str) {}
     /// Every document held, with its heads.
     fn held(&self) -> Result<Vec<(String, Vec<ChangeHash>)>, ReplicaError>;
     fn heads(&self, doc: &str) -> Result<Option<Vec<ChangeHash>>, ReplicaError>;
@@ -184,6 +186,9 @@ pub fn hub_round<R: Replica>(
                 }
             }
             r.forget_peer_records(peer, None)?;
+            let entries: Vec<(String, Vec<ChangeHash>)> =
+                fresh.iter().map(|(d, h)| (d.clone(), h.clone())).collect();
+            r.set_peer_records(peer, &entries)?;
             records = fresh;
         }
     }
@@ -559,6 +564,17 @@ impl PhoneSession {
         Ok(Some(req))
     }
 
+    /// The protocol exchange of a document is over: both sides hold the same heads. Record that,
+    /// and tell the hub in the next round so its records agree.
+    fn settled<R: Replica>(&mut self, r: &mut R, doc: String) -> Result<(), ReplicaError> {
+        self.protocol_docs.remove(&doc);
+        if let Some(h) = r.heads(&doc)? {
+            r.set_peer_records(&self.peer, &[(doc.clone(), h)])?;
+        }
+        self.announce.insert(doc);
+        Ok(())
+    }
+
     /// Applies the hub's answer. All merged documents of one response commit together.
     pub fn apply<R: Replica>(
         &mut self,
@@ -678,10 +694,7 @@ impl PhoneSession {
                     doc,
                     msg: reply.encode(),
                 }),
-                None => {
-                    self.protocol_docs.remove(&doc);
-                    self.announce.insert(doc);
-                }
+                None => self.settled(r, doc)?,
             }
         }
         // Documents newly in protocol mode start the exchange.
@@ -697,10 +710,7 @@ impl PhoneSession {
                     doc,
                     msg: m.encode(),
                 }),
-                None => {
-                    self.protocol_docs.remove(&doc);
-                    self.announce.insert(doc);
-                }
+                None => self.settled(r, doc)?,
             }
         }
         Ok(out)
