@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use automerge::sync::{Message, State, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, Value};
+use gocua_client::HUB_PEER;
 use gocua_domain::{HouseholdId, Role, TeamId, Timestamp, Volunteer};
 use gocua_hub::{HubConfig, RunningHub};
 use gocua_store::{Store, StoreOptions};
@@ -43,8 +44,6 @@ const HUB_CHILD_ENV: &str = "GOCUA_BENCH_HUB_CHILD";
 /// `PROBE <bytes>`.
 const PROBE_ENV: &str = "GOCUA_BENCH_PROBE";
 const SEED: u64 = 2026;
-/// The hub's peer name on a phone (mirrors `gocua_client::phone::HUB_PEER`).
-const HUB_PEER: &str = "hub";
 
 /// What each section does, scaled down in quick mode.
 struct Sizes {
@@ -139,10 +138,12 @@ fn main() {
     // Wards are written once and copied for each hub that needs a fresh replica.
     let mut wards = Wards::new(work.path());
     if wanted("visits") {
-        for spec in &sizes.visit_wards {
-            let (g, file) = wards.get(spec);
-            rt.block_on(offline_visits(&sizes, &g, &file, work.path(), &mut out));
-        }
+        let made: Vec<(GeneratedWard, PathBuf)> = sizes
+            .visit_wards
+            .iter()
+            .map(|spec| wards.get(spec))
+            .collect();
+        rt.block_on(offline_visits(&sizes, &made, work.path(), &mut out));
     }
     if wanted("lead") {
         let (g, file) = wards.get(&sizes.lead_ward);
@@ -443,48 +444,89 @@ fn split_text(s: &Split) -> String {
 // ---------------------------------------------------------------------------------------------
 // 1. One phone's sync after 40 offline visits
 
-async fn offline_visits(
-    sizes: &Sizes,
-    g: &GeneratedWard,
-    ward: &Path,
-    root: &Path,
-    out: &mut Report,
-) {
-    let n = g.households.len();
-    let db = copy_replica(ward, root, &format!("visits-{n}"));
-    let hub = start_hub(&db).await;
-    let team = g.teams[0].id.clone();
-    let volunteer = volunteers_of(g, &team)[0].clone();
-    let mut phone = Phone::new("máy tình nguyện viên");
-    phone
-        .pair(&pairing(&hub, Role::Volunteer, Some(&team)))
-        .await
-        .expect("pair");
-    let first = phone.sync().await.expect("first sync");
-    let held = phone.household_ids();
-    eprintln!(
-        "ward {n}: the volunteer's first sync brought {} documents ({}) in {} ms",
-        first.new_docs,
-        kib(first.bytes_up + first.bytes_down),
-        first.elapsed_ms
-    );
+/// One ward's hub and a volunteer's phone on it, for the offline-visits sync.
+struct VisitRig {
+    n: usize,
+    /// The ward as written, before any of this bench's visits.
+    ward: PathBuf,
+    hub: RunningHub,
+    phone: Phone,
+    volunteer: Volunteer,
+    held: usize,
+    order: Vec<String>,
+    next: usize,
+    rng: ChaCha8Rng,
+    times: Vec<f64>,
+    wire_bytes: Vec<f64>,
+    change_bytes: Vec<f64>,
+    recorded: BTreeSet<String>,
+}
 
-    let mut rng = ChaCha8Rng::seed_from_u64(SEED + n as u64);
-    let mut order = held.clone();
-    order.shuffle(&mut rng);
-    let visits = sizes.visits.min(held.len());
-    let mut chosen = order.iter().cycle();
-    let (mut times, mut wire_bytes, mut change_bytes) = (Vec::new(), Vec::new(), Vec::new());
-    let mut recorded = BTreeSet::new();
-    for _ in 0..sizes.visit_reps {
-        let these: Vec<String> = chosen.by_ref().take(visits).cloned().collect();
-        let (bytes, ids) = visit_offline(&mut phone.store, &these, &volunteer, &mut rng);
-        recorded.extend(ids);
+impl VisitRig {
+    async fn new(g: &GeneratedWard, ward: &Path, root: &Path) -> VisitRig {
+        let n = g.households.len();
+        let db = copy_replica(ward, root, &format!("visits-{n}"));
+        let hub = start_hub(&db).await;
+        let team = g.teams[0].id.clone();
+        let volunteer = volunteers_of(g, &team)[0].clone();
+        let mut phone = Phone::new("máy tình nguyện viên");
+        phone
+            .pair(&pairing(&hub, Role::Volunteer, Some(&team)))
+            .await
+            .expect("pair");
+        let first = phone.sync().await.expect("first sync");
+        let mut order = phone.household_ids();
+        eprintln!(
+            "ward {n}: the volunteer's first sync brought {} documents ({}) in {} ms",
+            first.new_docs,
+            kib(first.bytes_up + first.bytes_down),
+            first.elapsed_ms
+        );
+        let mut rng = ChaCha8Rng::seed_from_u64(SEED + n as u64);
+        order.shuffle(&mut rng);
+        VisitRig {
+            n,
+            ward: ward.to_path_buf(),
+            hub,
+            phone,
+            volunteer,
+            held: order.len(),
+            order,
+            next: 0,
+            rng,
+            times: Vec::new(),
+            wire_bytes: Vec::new(),
+            change_bytes: Vec::new(),
+            recorded: BTreeSet::new(),
+        }
+    }
+
+    /// The next households to visit: distinct within one call, cycling through the held ones.
+    fn next_households(&mut self, k: usize) -> Vec<String> {
+        let k = k.min(self.order.len());
+        let out = (0..k)
+            .map(|i| self.order[(self.next + i) % self.order.len()].clone())
+            .collect();
+        self.next = (self.next + k) % self.order.len();
+        out
+    }
+
+    /// Visits `k` households offline, then syncs through HTTPS.
+    async fn rep(&mut self, k: usize) {
+        let these = self.next_households(k);
+        let (bytes, ids) = visit_offline(
+            &mut self.phone.store,
+            &these,
+            &self.volunteer,
+            &mut self.rng,
+        );
+        self.recorded.extend(ids);
         let t = Instant::now();
-        let r = phone.sync().await.expect("sync");
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        let r = self.phone.sync().await.expect("sync");
+        self.times.push(t.elapsed().as_secs_f64() * 1000.0);
         assert_eq!(
-            r.accepted as usize, visits,
+            r.accepted as usize,
+            these.len(),
             "every visited household is accepted: {r:?}"
         );
         assert!(
@@ -492,22 +534,36 @@ async fn offline_visits(
             "fast path only: {r:?}"
         );
         assert_eq!(r.rounds, 1, "{r:?}");
-        wire_bytes.push((r.bytes_up + r.bytes_down) as f64);
-        change_bytes.push(bytes as f64);
+        self.wire_bytes.push((r.bytes_up + r.bytes_down) as f64);
+        self.change_bytes.push(bytes as f64);
     }
-    // Once more in process, timed part by part.
-    let these: Vec<String> = chosen.by_ref().take(visits).cloned().collect();
-    let _ = visit_offline(&mut phone.store, &these, &volunteer, &mut rng);
-    let split = {
-        let mut hub_store = hub.hub.store.lock().expect("hub store");
+
+    /// Visits `k` households offline, then syncs in process, timed part by part.
+    fn split(&mut self, k: usize) -> Split {
+        let these = self.next_households(k);
+        let _ = visit_offline(
+            &mut self.phone.store,
+            &these,
+            &self.volunteer,
+            &mut self.rng,
+        );
+        // The pushes this sync will make, kept to merge them again below.
+        let deltas: Vec<(String, Vec<u8>)> = these
+            .iter()
+            .map(|id| {
+                let base = self.phone.store.peer_heads(HUB_PEER, id).expect("records");
+                let base = base.unwrap_or_default();
+                (
+                    id.clone(),
+                    self.phone.store.changes_since(id, &base).expect("changes"),
+                )
+            })
+            .collect();
+        let phone = &mut self.phone.store;
+        let mut hub_store = self.hub.hub.store.lock().expect("hub store");
         let t = Instant::now();
-        let id = phone
-            .store
-            .meta_get("device.id")
-            .expect("meta")
-            .expect("paired");
+        let id = phone.meta_get("device.id").expect("meta").expect("paired");
         let token = phone
-            .store
             .meta_get("device.token")
             .expect("meta")
             .expect("paired");
@@ -517,7 +573,7 @@ async fn offline_visits(
             .expect("known");
         let access = gocua_hub::server::access_for(&hub_store, &dev).expect("access");
         let lookup = t.elapsed();
-        let mut s = sync_in_process(&mut phone.store, &mut hub_store, &access);
+        let mut s = sync_in_process(phone, &mut hub_store, &access);
         s.hub += lookup;
         s.total += lookup;
         // Two fixed costs of every hub round, timed alone.
@@ -530,67 +586,142 @@ async fn offline_visits(
             .len();
         let records_time = t.elapsed();
         s.note = format!(
-            "of the hub's part: looking up the device and its team's households {}; listing all {listed} hub documents with heads (once per round) {}; reading the device's {records} records {}; the rest is merging the {visits} pushed documents",
+            "of the hub's part: looking up the device and its team's households {}; listing all {listed} hub documents with heads (once per round) {}; reading the device's {records} records {}; the rest is merging the {} pushed documents",
             ms(lookup),
             ms(held_time),
-            ms(records_time)
+            ms(records_time),
+            these.len()
         );
+        drop(hub_store);
+        // The same pushes merged into a fresh copy of the ward (a cold cache, as on the hub
+        // after restart): one transaction each, as `hub_round` does, and all in one. These
+        // households had no visit from this bench before, so the ward as written is their base.
+        let opts = || StoreOptions {
+            cache_docs: 512,
+            ..Default::default()
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let one = copy_replica(&self.ward, dir.path(), "one");
+        let mut hub1 = Store::open_with(&one, opts()).expect("open copy");
+        let t = Instant::now();
+        for (id, bytes) in &deltas {
+            let m = hub1.merge_remote(id, bytes).expect("merge");
+            assert!(m.missing_deps.is_empty());
+        }
+        let one_by_one = t.elapsed();
+        let all = copy_replica(&self.ward, dir.path(), "all");
+        let mut hub2 = Store::open_with(&all, opts()).expect("open copy");
+        let t = Instant::now();
+        let merged = hub2.merge_remote_many(&deltas).expect("merge");
+        assert!(merged.iter().all(|m| m.missing_deps.is_empty()));
+        let together = t.elapsed();
+        s.note.push_str(&format!(
+            ". Merging the same {} pushes into a fresh copy of the hub: one transaction each {}, all in one transaction {}",
+            deltas.len(),
+            ms(one_by_one),
+            ms(together)
+        ));
         s
-    };
-    let on_hub = hub
-        .hub
-        .store
-        .lock()
-        .expect("hub store")
-        .visit_ids()
-        .expect("visit ids");
-    assert!(
-        recorded.is_subset(&on_hub),
-        "every offline visit reached the hub"
-    );
-    hub.stop().await;
+    }
+}
 
-    let ratios: Vec<f64> = wire_bytes
-        .iter()
-        .zip(&change_bytes)
-        .map(|(w, c)| w / c)
-        .collect();
-    let ratio = median(&ratios);
-    let reps = sizes.visit_reps;
-    out.row(
-        &format!("phone sync after {visits} offline visits, ward of {n}"),
-        &format!(
-            "volunteer holding {} of {n} households; HTTPS on loopback; median of {reps} syncs",
-            held.len()
-        ),
-        format!(
-            "{} wall (range {}–{}); {} on the wire (up+down), 1 round",
-            msf(median(&times)),
-            msf(percentile(&times, 0.0)),
-            msf(percentile(&times, 100.0)),
-            kib(median(&wire_bytes) as u64),
-        ),
-        format!(
-            "Automerge change bytes of the visits: {}",
-            kib(median(&change_bytes) as u64)
-        ),
-        format!("{ratio:.2}× (target ≤ 1.5×)"),
-    );
-    out.row(
-        &format!("… where its time goes, ward of {n}"),
-        "the same sync once more, in process (no HTTPS)",
-        split_text(&split),
-        split.note.clone(),
-        format!(
-            "networked − in process: {:+.1} ms",
-            median(&times) - split.total.as_secs_f64() * 1000.0
-        ),
-    );
-    out.verdicts.push(format!(
-        "Sync after {visits} offline visits, ward of {n}: wire bytes {ratio:.2}× the change bytes (≤ 1.5×): {}; median {}.",
-        met(ratio <= 1.5),
-        msf(median(&times)),
-    ));
+/// The same offline-visits sync on wards of different sizes, interleaved rep by rep so the
+/// machine's changing load falls on every ward alike.
+async fn offline_visits(
+    sizes: &Sizes,
+    wards: &[(GeneratedWard, PathBuf)],
+    root: &Path,
+    out: &mut Report,
+) {
+    let mut rigs = Vec::new();
+    for (g, file) in wards {
+        rigs.push(VisitRig::new(g, file, root).await);
+    }
+    for rep in 0..sizes.visit_reps {
+        // Alternate which ward goes first, against drift within a rep.
+        let order: Vec<usize> = if rep % 2 == 0 {
+            (0..rigs.len()).collect()
+        } else {
+            (0..rigs.len()).rev().collect()
+        };
+        for i in order {
+            rigs[i].rep(sizes.visits).await;
+        }
+    }
+    let splits: Vec<Split> = rigs.iter_mut().map(|r| r.split(sizes.visits)).collect();
+    let mut medians = Vec::new();
+    for (rig, split) in rigs.into_iter().zip(splits) {
+        let on_hub = rig
+            .hub
+            .hub
+            .store
+            .lock()
+            .expect("hub store")
+            .visit_ids()
+            .expect("visit ids");
+        assert!(
+            rig.recorded.is_subset(&on_hub),
+            "every offline visit reached the hub"
+        );
+        rig.hub.stop().await;
+        let n = rig.n;
+        let visits = sizes.visits.min(rig.held);
+        let ratios: Vec<f64> = rig
+            .wire_bytes
+            .iter()
+            .zip(&rig.change_bytes)
+            .map(|(w, c)| w / c)
+            .collect();
+        let ratio = median(&ratios);
+        let time = median(&rig.times);
+        medians.push((n, time, median(&rig.wire_bytes)));
+        out.row(
+            &format!("phone sync after {visits} offline visits, ward of {n}"),
+            &format!(
+                "volunteer holding {} of {n} households; HTTPS on loopback; median of {} syncs",
+                rig.held,
+                rig.times.len()
+            ),
+            format!(
+                "{} wall (range {}–{}); {} on the wire (up+down), 1 round",
+                msf(time),
+                msf(percentile(&rig.times, 0.0)),
+                msf(percentile(&rig.times, 100.0)),
+                kib(median(&rig.wire_bytes) as u64),
+            ),
+            format!(
+                "Automerge change bytes of the visits: {}",
+                kib(median(&rig.change_bytes) as u64)
+            ),
+            format!("{ratio:.2}× (target ≤ 1.5×)"),
+        );
+        out.row(
+            &format!("… where its time goes, ward of {n}"),
+            "the same sync once more, in process (no HTTPS)",
+            split_text(&split),
+            split.note.clone(),
+            format!(
+                "networked − in process: {:+.1} ms",
+                time - split.total.as_secs_f64() * 1000.0
+            ),
+        );
+        out.verdicts.push(format!(
+            "Sync after {visits} offline visits, ward of {n}: wire bytes {ratio:.2}× the change bytes (≤ 1.5×): {}; median {}.",
+            met(ratio <= 1.5),
+            msf(time),
+        ));
+    }
+    if let (Some(small), Some(large)) = (medians.first(), medians.last()) {
+        if large.0 > small.0 {
+            out.verdicts.push(format!(
+                "Independent of the ward's size: from {} to {} households, bytes on the wire {:.2}×, time {:.2}×.",
+                small.0,
+                large.0,
+                large.2 / small.2,
+                large.1 / small.1
+            ));
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
