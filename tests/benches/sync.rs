@@ -1206,10 +1206,9 @@ fn probe(spec: &str) {
                 }
                 let bytes = store.doc_bytes(id).expect("bytes").expect("document");
                 fill += bytes.len();
-                let heads = heads.iter().map(|h| h.0).collect();
+                let _ = heads;
                 page.push(SavedDoc {
                     doc: id.clone(),
-                    heads,
                     bytes,
                 });
             }
@@ -1376,21 +1375,18 @@ fn bytes_analysis(ward: &Path) -> BytesWhy {
         let again = AutoCommit::load(&nc).expect("load uncompressed");
         why.load_nocompress += t.elapsed();
         drop(again);
-        // Each saved document states its heads, and the page repeats them beside it.
-        why.hashes += 2 * 32 * heads.len() as u64;
+        // Each saved document states its heads (the page no longer repeats them beside it).
+        why.hashes += 32 * heads.len() as u64;
         why.raw += raw.len() as u64;
         fill += raw.len();
-        let wire_heads: Vec<[u8; 32]> = heads.iter().map(|h| h.0).collect();
         all_nc.extend_from_slice(id.as_bytes());
         all_nc.extend_from_slice(&nc);
         page_nc.push(SavedDoc {
             doc: id.clone(),
-            heads: wire_heads.clone(),
             bytes: nc,
         });
         page.push(SavedDoc {
             doc: id,
-            heads: wire_heads,
             bytes: raw,
         });
         if fill >= page_limit {

@@ -244,7 +244,7 @@ async fn last_batch(client: &reqwest::Client, url: &str, auth: &str) -> Result<u
 /// nothing: every merge is committed as it arrives and the next sync continues from there.
 pub async fn sync(
     store: &mut Store,
-    progress: &mut dyn FnMut(SyncProgress),
+    progress: &mut (dyn FnMut(SyncProgress) + Send),
 ) -> Result<SyncReport, ClientError> {
     let started = Instant::now();
     let urls: Vec<String> = serde_json::from_str(&meta(store, "hub.urls")?).unwrap_or_default();

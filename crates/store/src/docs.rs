@@ -118,10 +118,13 @@ pub(crate) fn persist(
     }
     if is_new {
         // Bytes received whole (a first sync) are stored as they came: saving them again would
-        // cost as much as loading them did.
+        // cost as much as loading them did. Snapshots are saved uncompressed: a first sync ships
+        // thousands of them in one zstd page, which compresses across documents far better than
+        // Automerge's per-column DEFLATE inside each (measured: 2.3× → 1.3× the bytes of one
+        // whole-ward document), and they load faster.
         let snapshot = match verbatim {
             Some(b) => b.to_vec(),
-            None => doc.save(),
+            None => doc.save_nocompress(),
         };
         failpoint("after_change_bytes")?;
         tx.prepare_cached(
@@ -140,7 +143,7 @@ pub(crate) fn persist(
         }
         if n + 1 > compact_after {
             // Compaction: one snapshot replaces the snapshot and every chunk.
-            let snapshot = doc.save();
+            let snapshot = doc.save_nocompress();
             failpoint("after_change_bytes")?;
             tx.prepare_cached("DELETE FROM doc_changes WHERE doc_id = ?1")?
                 .execute([id])?;

@@ -196,6 +196,7 @@ pub fn hub_round<R: Replica>(
 
     // 2. Pushes: merge what the device may write; refuse the rest, saying why.
     let mut to_protocol: Vec<String> = Vec::new();
+    let mut eligible: Vec<DocDelta> = Vec::new();
     for delta in req.push {
         stats.pushed += 1;
         let doc = delta.doc.as_str();
@@ -242,7 +243,23 @@ pub fn hub_round<R: Replica>(
             ));
             continue;
         }
-        match r.merge(&[(delta.doc.clone(), delta.changes)]) {
+        eligible.push(delta);
+    }
+    // All admitted pushes merge in one transaction; if any is refused, each is merged on its own
+    // so one damaged document cannot block the others.
+    let batch: Vec<(String, Vec<u8>)> = eligible
+        .iter()
+        .map(|d| (d.doc.clone(), d.changes.clone()))
+        .collect();
+    let merged: Vec<Result<Merged, ReplicaError>> = match r.merge(&batch) {
+        Ok(all) => all.into_iter().map(Ok).collect(),
+        Err(_) => batch
+            .iter()
+            .map(|item| r.merge(std::slice::from_ref(item)).map(|mut v| v.remove(0)))
+            .collect(),
+    };
+    for (delta, m) in eligible.into_iter().zip(merged) {
+        match m {
             Err(e) => {
                 stats.refused += 1;
                 resp.results.push(DocResult::Refused {
@@ -252,24 +269,19 @@ pub fn hub_round<R: Replica>(
                     message_en: format!("Corrupt changes: {}", e.message_en),
                 });
             }
-            Ok(m) => {
-                let m = m.into_iter().next().unwrap_or(Merged {
-                    heads: vec![],
-                    missing_deps: vec![],
+            Ok(m) if m.missing_deps.is_empty() => {
+                stats.accepted += 1;
+                records.insert(delta.doc.clone(), from_wire(&delta.heads));
+                resp.results.push(DocResult::Accepted {
+                    doc: delta.doc.clone(),
+                    heads: to_wire(&m.heads),
                 });
-                if m.missing_deps.is_empty() {
-                    stats.accepted += 1;
-                    records.insert(delta.doc.clone(), from_wire(&delta.heads));
-                    resp.results.push(DocResult::Accepted {
-                        doc: delta.doc.clone(),
-                        heads: to_wire(&m.heads),
-                    });
-                } else {
-                    resp.results.push(DocResult::NeedProtocol {
-                        doc: delta.doc.clone(),
-                    });
-                    to_protocol.push(delta.doc.clone());
-                }
+            }
+            Ok(_) => {
+                resp.results.push(DocResult::NeedProtocol {
+                    doc: delta.doc.clone(),
+                });
+                to_protocol.push(delta.doc.clone());
             }
         }
     }
@@ -414,7 +426,6 @@ pub fn hub_round<R: Replica>(
                     stats.new_docs += 1;
                     resp.new_docs.push(SavedDoc {
                         doc: doc.clone(),
-                        heads: to_wire(&hub_heads),
                         bytes,
                     });
                     updates.push((doc, hub_heads));
@@ -621,22 +632,24 @@ impl PhoneSession {
         // Pulls and new documents, merged in one transaction.
         let mut items: Vec<(String, Vec<u8>)> =
             Vec::with_capacity(resp.pull.len() + resp.new_docs.len());
-        let mut their_heads: Vec<Vec<Hash>> = Vec::with_capacity(items.capacity());
+        // The hub's heads per pulled document; a new document's are its own once loaded.
+        let mut their_heads: Vec<Option<Vec<Hash>>> = Vec::with_capacity(items.capacity());
         for d in resp.pull {
             out.pulled += 1;
-            their_heads.push(d.heads);
+            their_heads.push(Some(d.heads));
             items.push((d.doc, d.changes));
         }
         for d in resp.new_docs {
             out.new_docs += 1;
-            their_heads.push(d.heads);
+            their_heads.push(None);
             items.push((d.doc, d.bytes));
         }
         if !items.is_empty() {
             let merged = r.merge(&items)?;
             for (((doc, _), m), theirs) in items.iter().zip(merged).zip(their_heads) {
                 if m.missing_deps.is_empty() {
-                    records.push((doc.clone(), from_wire(&theirs)));
+                    let heads = theirs.map(|t| from_wire(&t)).unwrap_or(m.heads);
+                    records.push((doc.clone(), heads));
                 } else {
                     self.protocol_docs.insert(doc.clone());
                 }

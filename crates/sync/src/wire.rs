@@ -82,7 +82,7 @@ pub struct DocMsg {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedDoc {
     pub doc: String,
-    pub heads: Vec<Hash>,
+    /// The saved document (its heads are read from it: no need to send them twice).
     #[serde(with = "serde_bytes_compat")]
     pub bytes: Vec<u8>,
 }
