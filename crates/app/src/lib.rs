@@ -419,11 +419,6 @@ impl App {
         let detail = self.household(&a.household)?;
         self.check_window(a.at, &detail)?;
         let volunteer = self.identity.volunteer.clone().ok_or(Error::NoIdentity)?;
-        let household_blockers = detail
-            .visits
-            .first()
-            .map(|v| v.household_blockers.clone())
-            .unwrap_or_default();
         let note = gocua_domain::text::normalize_display(&a.note);
         let visit = Visit {
             id: VisitId::random(rand::random()),
@@ -432,9 +427,9 @@ impl App {
             team: self.team_for(&volunteer, &detail)?,
             volunteer,
             device: self.identity.device.clone(),
-            outcome: HouseholdOutcome::Met,
+            outcome: HouseholdOutcome::Booking,
             actions: Vec::new(),
-            household_blockers,
+            household_blockers: Vec::new(),
             revisit: Some(Revisit {
                 at: a.at,
                 note: note.clone(),

@@ -388,9 +388,22 @@ fn revisits_outside_the_window_are_refused() {
         json!({"household": hid, "outcome": "nobody_home", "revisit": {"at": "2026-11-23 23:00"}}),
     );
     assert_eq!(e.code, "outside_window");
+    let before = f.ok("household_detail", json!({"id": hid}));
     let booked = f.ok(
         "book_revisit",
         json!({"household": hid, "at": "2026-11-23 19:00", "note": "hẹn qua điện thoại"}),
+    );
+    assert_eq!(booked["outcome"], "booking");
+    // A booking is history, not a visit: the household's visit count does not move, but the
+    // booked return shows.
+    let after = f.ok("household_detail", json!({"id": hid}));
+    assert_eq!(
+        after["row"]["n_visits"], before["row"]["n_visits"],
+        "{after}"
+    );
+    assert_eq!(
+        after["row"]["revisit_at"],
+        Timestamp::parse_local("2026-11-23 19:00").unwrap().0
     );
     assert_eq!(
         booked["revisit"]["at"],

@@ -16,6 +16,9 @@ pub enum HouseholdOutcome {
     Refused,
     /// A group session at a site (agency, school, business).
     Session,
+    /// Not a knock: a return was booked (by phone, say). Kept in the household's history but
+    /// never counted as a visit.
+    Booking,
 }
 
 impl HouseholdOutcome {
@@ -25,6 +28,7 @@ impl HouseholdOutcome {
             "nobody_home" => Some(Self::NobodyHome),
             "refused" => Some(Self::Refused),
             "session" => Some(Self::Session),
+            "booking" => Some(Self::Booking),
             _ => None,
         }
     }
@@ -35,6 +39,7 @@ impl HouseholdOutcome {
             Self::NobodyHome => lang.pick("Không có ai ở nhà", "Nobody home"),
             Self::Refused => lang.pick("Từ chối", "Refused"),
             Self::Session => lang.pick("Buổi làm tập trung", "Group session"),
+            Self::Booking => lang.pick("Hẹn lại", "Revisit booked"),
         }
     }
 }
@@ -85,6 +90,11 @@ pub struct Visit {
 impl Visit {
     pub fn action_for(&self, resident: &ResidentId) -> Option<&ResidentAction> {
         self.actions.iter().find(|a| &a.resident == resident)
+    }
+
+    /// A knock on the door (or a session), as opposed to a booking.
+    pub fn is_visit(&self) -> bool {
+        self.outcome != HouseholdOutcome::Booking
     }
 
     /// Ordering key shared by every replica: time, then id to break ties.

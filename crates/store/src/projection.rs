@@ -70,6 +70,34 @@ fn blockers_text(bs: &[Blocker]) -> String {
     codes.join(",")
 }
 
+/// What a household row says about its visits. Bookings are history, not visits: they set the
+/// booked return but count for nothing else.
+struct VisitSummary {
+    blockers: String,
+    n_visits: i64,
+    last_visit: Option<i64>,
+    revisit_at: Option<i64>,
+}
+
+impl VisitSummary {
+    fn of(visits: &[gocua_domain::Visit]) -> VisitSummary {
+        let knocks: Vec<&gocua_domain::Visit> = visits.iter().filter(|v| v.is_visit()).collect();
+        let latest = knocks.last();
+        VisitSummary {
+            blockers: latest
+                .map(|v| blockers_text(&v.household_blockers))
+                .unwrap_or_default(),
+            n_visits: knocks.len() as i64,
+            last_visit: latest.map(|v| v.at.0),
+            // The latest event decides: a later knock without a booking means the return happened.
+            revisit_at: visits
+                .last()
+                .and_then(|v| v.revisit.as_ref())
+                .map(|r| r.at.0),
+        }
+    }
+}
+
 /// Sorts house numbers naturally: "2" < "10" < "10A" < "10/3".
 pub fn house_key(house_no: &str) -> String {
     let digits: String = house_no
@@ -101,7 +129,7 @@ fn project_household(tx: &Connection, id: &str, doc: &AutoCommit) -> Result<()> 
     let st = household_doc::read(doc, id);
     remove_household(tx, id)?;
     let h = &st.household;
-    let latest = st.visits.last();
+    let summary = VisitSummary::of(&st.visits);
     tx.prepare_cached(
         "INSERT INTO p_households (id, street_id, group_id, kind, house_no, address, head, sort_key,
             blockers, n_visits, last_visit, revisit_at)
@@ -116,10 +144,10 @@ fn project_household(tx: &Connection, id: &str, doc: &AutoCommit) -> Result<()> 
         h.address,
         h.head,
         house_key(&h.house_no).into_bytes(),
-        latest.map(|v| blockers_text(&v.household_blockers)).unwrap_or_default(),
-        st.visits.len() as i64,
-        latest.map(|v| v.at.0),
-        latest.and_then(|v| v.revisit.as_ref()).map(|r| r.at.0),
+        summary.blockers,
+        summary.n_visits,
+        summary.last_visit,
+        summary.revisit_at,
     ])?;
     let mut ins_res = tx.prepare_cached(
         "INSERT INTO p_residents (id, household_id, full_name, name_key, roster_key, birth_year, gender,
@@ -264,17 +292,11 @@ pub(crate) fn project_new_visit(
             id
         ])?;
     }
-    let latest = st.visits.last();
+    let summary = VisitSummary::of(&st.visits);
     tx.prepare_cached(
         "UPDATE p_households SET blockers = ?2, n_visits = ?3, last_visit = ?4, revisit_at = ?5 WHERE id = ?1",
     )?
-    .execute(params![
-        id,
-        latest.map(|v| blockers_text(&v.household_blockers)).unwrap_or_default(),
-        st.visits.len() as i64,
-        latest.map(|v| v.at.0),
-        latest.and_then(|v| v.revisit.as_ref()).map(|r| r.at.0),
-    ])?;
+    .execute(params![id, summary.blockers, summary.n_visits, summary.last_visit, summary.revisit_at])?;
     Ok(())
 }
 

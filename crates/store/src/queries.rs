@@ -672,7 +672,7 @@ impl Store {
         {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT day, COUNT(*), COUNT(DISTINCT household_id) FROM p_visits
-                 WHERE day BETWEEN ?1 AND ?2 GROUP BY day",
+                 WHERE day BETWEEN ?1 AND ?2 AND outcome != 'booking' GROUP BY day",
             )?;
             let rows = stmt.query_map([&start, &end], |r| {
                 Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))

@@ -374,6 +374,7 @@ fn full_ward_figures() {
         HouseholdOutcome::NobodyHome => "nobody_home",
         HouseholdOutcome::Refused => "refused",
         HouseholdOutcome::Session => "session",
+        HouseholdOutcome::Booking => "booking",
     }));
     let _ = writeln!(out, "outcomes %: {outcomes:?}");
     let mut blockers: BTreeMap<&str, usize> = BTreeMap::new();
