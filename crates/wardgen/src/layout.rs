@@ -3,7 +3,7 @@
 
 use gocua_domain::{
     Assignment, Campaign, Gender, Group, GroupKind, Household, Org, OrgKind, Role, Street,
-    StreetId, StreetKind, Targets, Team, VisitingWindow, Volunteer, VolunteerId, Ward, text,
+    StreetId, StreetKind, Targets, Team, Volunteer, VolunteerId, Ward, text,
 };
 use rand::Rng;
 use rand::seq::SliceRandom;
@@ -266,15 +266,10 @@ pub(crate) fn staff(rng: &mut impl Rng, spec: &WardSpec, layout: &Layout) -> Sta
 pub(crate) fn campaign(spec: &WardSpec, households: &[Household]) -> Campaign {
     let start = days_before(spec.today, spec.history_days + 20);
     let end = start.checked_add(time::Duration::days(89)).unwrap_or(start);
-    let mut campaign = Campaign {
-        name: "Chiến dịch 90 ngày đêm".to_string(),
-        start,
-        end,
-        targets: Targets::default(),
-        eligible_age: 14,
-        urban_window: VisitingWindow::urban_default(),
-        rural_window: VisitingWindow::rural_default(),
-        quota_per_volunteer: 20,
+    // Campaign::new sets the defaults (age 14, windows, quota 1×20); the dates are valid by
+    // construction, so its error cannot happen here.
+    let Ok(mut campaign) = Campaign::new("Chiến dịch 90 ngày đêm", start, end) else {
+        unreachable!("a campaign of 90 days ends after it starts")
     };
     let eligible = households
         .iter()
