@@ -45,6 +45,17 @@ pub trait Replica {
     /// Every document held, with its heads.
     fn held(&self) -> Result<Vec<(String, Vec<ChangeHash>)>, ReplicaError>;
     fn heads(&self, doc: &str) -> Result<Option<Vec<ChangeHash>>, ReplicaError>;
+    /// The listed documents this replica holds, with their heads, in the order given. Lets the
+    /// hub look at a device's own documents instead of the whole ward.
+    fn held_among(&self, docs: &[String]) -> Result<Vec<(String, Vec<ChangeHash>)>, ReplicaError> {
+        let mut out = Vec::with_capacity(docs.len());
+        for d in docs {
+            if let Some(h) = self.heads(d)? {
+                out.push((d.clone(), h));
+            }
+        }
+        Ok(out)
+    }
     /// Raw change bytes not covered by `since` (unknown hashes in `since` are ignored).
     fn changes_since(&mut self, doc: &str, since: &[ChangeHash]) -> Result<Vec<u8>, ReplicaError>;
     fn saved(&self, doc: &str) -> Result<Option<Vec<u8>>, ReplicaError>;
@@ -399,10 +410,20 @@ pub fn hub_round<R: Replica>(
     let mut page = 0usize;
     let mut remaining = 0u64;
     let mut updates: Vec<(String, Vec<ChangeHash>)> = Vec::new();
-    for (doc, hub_heads) in r.held()? {
-        if doc != PLAN_DOC && !access.allowed.contains(&doc) {
-            continue;
-        }
+    let mut readable: Vec<String> = Vec::with_capacity(access.allowed.len() + 1);
+    readable.push(PLAN_DOC.to_string());
+    readable.extend(access.allowed.iter().cloned());
+    // A team's thousand documents are cheaper to look up one by one than to list the ward; for
+    // the office (the whole ward) one listing is cheaper.
+    let listing = if readable.len() > 2_000 {
+        r.held()?
+            .into_iter()
+            .filter(|(d, _)| d == PLAN_DOC || access.allowed.contains(d))
+            .collect()
+    } else {
+        r.held_among(&readable)?
+    };
+    for (doc, hub_heads) in listing {
         match records.get(&doc) {
             Some(known) if same(known, &hub_heads) => {}
             Some(known) => {
