@@ -1079,7 +1079,7 @@ fn lead_first_sync(
         "the same first sync in process (no HTTPS)",
         split_text(&split),
         format!(
-            "Automerge alone: loading every saved doc once {} (the store's merge loads each twice: a strict check, then into the replica's doc), or {} saved uncompressed; reading each household into domain values for the projection {}; the baseline peer saving its doc {}",
+            "Automerge alone: loading every saved doc once {} (the store's merge loads each once, strictly), or {} saved uncompressed; reading each household into domain values for the projection {}; the baseline peer saving its doc {}",
             ms(why.load),
             ms(why.load_nocompress),
             ms(why.read),
@@ -1095,7 +1095,7 @@ fn lead_first_sync(
             kib(why.raw_nocompress)
         ),
         format!(
-            "pages as sent: {}; of which change hashes (SavedDoc.heads and heads inside each saved doc, incompressible) ≥ {}",
+            "pages as sent: {}; of which change hashes (the heads inside each saved doc, incompressible) ≥ {}",
             kib(why.pages),
             kib(why.hashes)
         ),
