@@ -1042,6 +1042,7 @@ fn lead_first_sync(
         let access = Access {
             peer: "bench-lead".into(),
             can_write_plan: true,
+            may_correct: true,
             allowed,
         };
         let dir = tempfile::tempdir().expect("tempdir");

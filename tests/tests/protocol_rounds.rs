@@ -63,6 +63,7 @@ fn records_that_claim_too_much_fall_back_to_the_automerge_protocol() {
     let access = Access {
         peer: "d-phone".into(),
         can_write_plan: Role::Volunteer.may_write_plan(),
+        may_correct: false,
         allowed: hub.households_of_team(&team).unwrap().into_iter().collect(),
     };
     let mut batch = 0;

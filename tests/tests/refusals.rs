@@ -334,3 +334,66 @@ async fn truncated_forged_and_replayed_frames_change_nothing() {
 fn serde_json_from<T: serde::de::DeserializeOwned>(b: &[u8]) -> T {
     serde_json::from_slice(b).expect("json error body")
 }
+
+#[tokio::test]
+async fn only_leads_may_correct_residents() {
+    let (hub, mut phone, team) = hub_and_volunteer(7).await;
+    let hid = phone.household_ids()[0].clone();
+    let household = gocua_domain::HouseholdId::parse(&hid).unwrap();
+    let resident = phone
+        .store
+        .household_state(&household)
+        .unwrap()
+        .household
+        .residents[0]
+        .id
+        .clone();
+    let correction = |id: u64| {
+        gocua_domain::Correction::new(
+            gocua_domain::CorrectionId::random(id),
+            resident.clone(),
+            gocua_domain::Timestamp(1_795_348_800),
+            gocua_domain::VolunteerId::parse("p-01").unwrap(),
+            gocua_domain::Funnel::default(),
+            "nhập nhầm",
+        )
+        .unwrap()
+    };
+    // A volunteer's phone that writes a correction anyway (the app would not) is refused.
+    let before = hub_state(&hub);
+    phone
+        .store
+        .add_correction(&household, &correction(1))
+        .unwrap();
+    let report = phone.sync().await.expect("sync completes with a refusal");
+    let refusal = report
+        .refused
+        .iter()
+        .find(|r| r.doc == hid)
+        .expect("refused");
+    assert_eq!(refusal.code, "forbidden_edit");
+    assert!(
+        refusal.message_vi.contains("điều chỉnh"),
+        "{}",
+        refusal.message_vi
+    );
+    assert_eq!(
+        hub_state(&hub).1,
+        before.1,
+        "the hub's projection is unchanged"
+    );
+
+    // A lead's correction of the same household is accepted.
+    let mut lead = Phone::new("máy tổ trưởng");
+    lead.pair(&hub.pairing(Role::Lead, Some(&team)))
+        .await
+        .expect("pair lead");
+    lead.sync().await.expect("lead's first sync");
+    lead.store
+        .add_correction(&household, &correction(2))
+        .unwrap();
+    let report = lead.sync().await.expect("lead sync");
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    let corrected = hub.with_store(|s| s.household_state(&household).unwrap().corrections.len());
+    assert_eq!(corrected, 1);
+}

@@ -257,6 +257,7 @@ pub fn access_for(store: &Store, dev: &gocua_store::hub::Device) -> Result<Acces
     Ok(Access {
         peer: dev.id.clone(),
         can_write_plan: dev.role.may_write_plan(),
+        may_correct: dev.role >= Role::Lead,
         allowed,
     })
 }

@@ -53,6 +53,8 @@ pub struct Store {
     /// Automerge sync states of the sessions under way, keyed by (peer, document). Only their
     /// durable part (`State::encode`) is persisted; the rest lives for one session.
     pub(crate) live_sync: HashMap<(String, String), automerge::sync::State>,
+    /// What merges may change; the hub narrows it per device for the length of a round.
+    pub(crate) merge_policy: gocua_sync::MergePolicy,
     pub(crate) opts: StoreOptions,
     path: PathBuf,
 }
@@ -80,6 +82,7 @@ impl Store {
             actor,
             cache: HashMap::new(),
             live_sync: HashMap::new(),
+            merge_policy: gocua_sync::MergePolicy::TRUSTED,
             opts,
             path,
         };

@@ -24,6 +24,8 @@ pub enum Error {
     SchemaTooNew(i64),
     #[error("{0}")]
     Domain(#[from] gocua_domain::Error),
+    #[error("this device may not {what} (document {doc})")]
+    Forbidden { doc: String, what: &'static str },
     #[error("injected failure at {0}")]
     Injected(&'static str),
 }
@@ -40,6 +42,7 @@ impl Error {
             Error::PlanExists => "plan_exists",
             Error::SchemaTooNew(_) => "schema_too_new",
             Error::Domain(e) => e.code(),
+            Error::Forbidden { .. } => "forbidden_edit",
             Error::Injected(_) => "injected",
         }
     }
@@ -67,6 +70,14 @@ impl Error {
                 )
             }
             Error::Domain(e) => e.message(lang),
+            Error::Forbidden { doc, what } => format!(
+                "Thiết bị này không được phép {} (hộ {doc}): chỉ tổ trưởng hoặc văn phòng phường",
+                match *what {
+                    "correct residents" => "điều chỉnh trạng thái nhân khẩu",
+                    "change the imported baseline" => "sửa dữ liệu gốc đã nhập",
+                    _ => "sửa hoặc xoá lượt thăm đã ghi",
+                }
+            ),
             Error::Injected(at) => format!("Lỗi giả lập tại {at}"),
         }
     }

@@ -5,7 +5,10 @@ use automerge::{ChangeHash, ROOT, ReadDoc, Value, sync};
 use rusqlite::{OptionalExtension, params};
 
 use crate::docs::Presence;
-use crate::{DocKind, Error, Result, Store, decode_heads, encode_heads, projection};
+use crate::{
+    DocKind, Error, HouseholdState, Result, Store, decode_heads, encode_heads, household_doc,
+    projection,
+};
 
 /// What merging remote bytes did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,7 +61,51 @@ fn check_identity(id: &str, kind: DocKind, doc: &impl ReadDoc, empty: bool) -> R
     }
 }
 
+/// Refuses merged changes that do what the device's policy does not allow. Visits are
+/// append-only for everyone; corrections and the imported baseline are for leads and the office.
+fn check_policy(
+    id: &str,
+    policy: gocua_sync::MergePolicy,
+    before: &HouseholdState,
+    after: &HouseholdState,
+) -> Result<()> {
+    let forbidden = |what| {
+        Err(Error::Forbidden {
+            doc: id.to_string(),
+            what,
+        })
+    };
+    for v in &before.visits {
+        if !after.visits.iter().any(|w| w == v) {
+            return forbidden("rewrite or delete recorded visits");
+        }
+    }
+    if policy.may_correct {
+        return Ok(());
+    }
+    if after
+        .corrections
+        .iter()
+        .any(|c| !before.corrections.iter().any(|b| b.id == c.id))
+    {
+        return forbidden("correct residents");
+    }
+    for r in &after.household.residents {
+        if let Some(b) = before.household.residents.iter().find(|b| b.id == r.id) {
+            if b.base != r.base {
+                return forbidden("change the imported baseline");
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Store {
+    /// Sets what merges may change until set again (the hub, per device, for one round).
+    pub fn set_merge_policy(&mut self, policy: gocua_sync::MergePolicy) {
+        self.merge_policy = policy;
+    }
+
     /// The raw bytes of every change not covered by `since` (concatenated change chunks).
     pub fn changes_since(&mut self, id: &str, since: &[ChangeHash]) -> Result<Vec<u8>> {
         let mut doc = self
@@ -93,6 +140,7 @@ impl Store {
         }
         let mut missing: Vec<Vec<ChangeHash>> = vec![Vec::new(); items.len()];
         let actor = self.actor.clone();
+        let policy = self.merge_policy;
         let outcomes =
             self.write_docs_with(kinds, crate::docs::Projection::Full, |i, id, doc| {
                 let kind = DocKind::of(id)?;
@@ -112,8 +160,12 @@ impl Store {
                     }
                 }
                 check_incoming(id, kind, bytes)?;
+                let before = (kind == DocKind::Household).then(|| household_doc::read(doc, id));
                 doc.load_incremental(bytes)
                     .map_err(|e| Error::CorruptDoc(id.to_string(), e.to_string()))?;
+                if let Some(before) = &before {
+                    check_policy(id, policy, before, &household_doc::read(doc, id))?;
+                }
                 let empty = doc.get_heads().is_empty();
                 check_identity(id, kind, doc, empty)?;
                 missing[i] = doc.get_missing_deps(&[]);
@@ -146,11 +198,16 @@ impl Store {
         };
         let mut out = None;
         let mut step = Some(step);
+        let policy = self.merge_policy;
         self.write_docs(
             vec![(id.to_string(), kind, Presence::CreateIfMissing)],
             |_, _, doc| {
+                let before = (kind == DocKind::Household).then(|| household_doc::read(doc, id));
                 if let Some(step) = step.take() {
                     out = Some(step(doc, &mut state)?);
+                }
+                if let Some(before) = &before {
+                    check_policy(id, policy, before, &household_doc::read(doc, id))?;
                 }
                 Ok(())
             },
@@ -305,6 +362,10 @@ impl From<Error> for gocua_sync::ReplicaError {
 
 /// The store is the replica the sync protocol runs over.
 impl gocua_sync::Replica for Store {
+    fn set_merge_policy(&mut self, policy: gocua_sync::MergePolicy) {
+        Store::set_merge_policy(self, policy);
+    }
+
     fn begin_session(&mut self, peer: &str) {
         self.begin_sync_session(peer);
     }

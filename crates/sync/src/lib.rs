@@ -7,6 +7,6 @@ pub mod protocol;
 pub mod wire;
 
 pub use protocol::{
-    Access, HubLimits, Merged, PhoneRound, PhoneSession, Replica, ReplicaError, RoundStats,
-    hub_round,
+    Access, HubLimits, MergePolicy, Merged, PhoneRound, PhoneSession, Replica, ReplicaError,
+    RoundStats, hub_round,
 };

@@ -39,7 +39,21 @@ pub struct Merged {
 }
 
 /// What the protocol needs from a replica. Implemented by the store.
+/// What merged changes may do to a household, beyond what every device may (visits, resident
+/// edits). Decided by the hub per device; a phone trusts its hub.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MergePolicy {
+    /// Lead corrections (the only way down the funnel) and changes to the imported baseline.
+    pub may_correct: bool,
+}
+
+impl MergePolicy {
+    pub const TRUSTED: MergePolicy = MergePolicy { may_correct: true };
+}
+
 pub trait Replica {
+    /// The policy merges and protocol steps obey until it is set again.
+    fn set_merge_policy(&mut self, _policy: MergePolicy) {}
     /// A new sync session with `peer` starts (the phone calls this once per sync).
     fn begin_session(&mut self, _peer: &str) {}
     /// Every document held, with its heads.
@@ -134,6 +148,8 @@ pub struct Access {
     /// The device's id: the peer name under which records and protocol state are kept.
     pub peer: String,
     pub can_write_plan: bool,
+    /// Leads and the office may correct residents; volunteers may not.
+    pub may_correct: bool,
     /// Household documents assigned to the device's team (or all of them for the office).
     pub allowed: BTreeSet<String>,
 }
@@ -166,6 +182,20 @@ pub struct RoundStats {
 
 /// The hub's answer to one round. Authentication and replay checks happen before this.
 pub fn hub_round<R: Replica>(
+    r: &mut R,
+    access: &Access,
+    req: SyncRequest,
+    limits: HubLimits,
+) -> Result<(SyncResponse, RoundStats), ReplicaError> {
+    r.set_merge_policy(MergePolicy {
+        may_correct: access.may_correct,
+    });
+    let out = hub_round_inner(r, access, req, limits);
+    r.set_merge_policy(MergePolicy::TRUSTED);
+    out
+}
+
+fn hub_round_inner<R: Replica>(
     r: &mut R,
     access: &Access,
     req: SyncRequest,
@@ -271,6 +301,15 @@ pub fn hub_round<R: Replica>(
     };
     for (delta, m) in eligible.into_iter().zip(merged) {
         match m {
+            Err(e) if e.code.starts_with("forbidden") => {
+                stats.refused += 1;
+                resp.results.push(DocResult::Refused {
+                    doc: delta.doc.clone(),
+                    code: e.code,
+                    message_vi: e.message_vi,
+                    message_en: e.message_en,
+                });
+            }
             Err(e) => {
                 stats.refused += 1;
                 resp.results.push(DocResult::Refused {
@@ -666,13 +705,30 @@ impl PhoneSession {
             items.push((d.doc, d.bytes));
         }
         if !items.is_empty() {
-            let merged = r.merge(&items)?;
+            // One transaction for the whole answer; if the hub sent something this replica
+            // refuses, merge one by one so the rest still lands and the refusal is reported.
+            let merged: Vec<Result<Merged, ReplicaError>> = match r.merge(&items) {
+                Ok(all) => all.into_iter().map(Ok).collect(),
+                Err(_) => items
+                    .iter()
+                    .map(|item| r.merge(std::slice::from_ref(item)).map(|mut v| v.remove(0)))
+                    .collect(),
+            };
             for (((doc, _), m), theirs) in items.iter().zip(merged).zip(their_heads) {
-                if m.missing_deps.is_empty() {
-                    let heads = theirs.map(|t| from_wire(&t)).unwrap_or(m.heads);
-                    records.push((doc.clone(), heads));
-                } else {
-                    self.protocol_docs.insert(doc.clone());
+                match m {
+                    Ok(m) if m.missing_deps.is_empty() => {
+                        let heads = theirs.map(|t| from_wire(&t)).unwrap_or(m.heads);
+                        records.push((doc.clone(), heads));
+                    }
+                    Ok(_) => {
+                        self.protocol_docs.insert(doc.clone());
+                    }
+                    Err(e) => out.refused.push(Refusal {
+                        doc: doc.clone(),
+                        code: e.code,
+                        message_vi: e.message_vi,
+                        message_en: e.message_en,
+                    }),
                 }
             }
         }
