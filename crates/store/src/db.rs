@@ -12,6 +12,7 @@ use crate::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_replica.sql"),
     include_str!("../migrations/0002_household_scoped_keys.sql"),
+    include_str!("../migrations/0003_resident_baseline.sql"),
 ];
 
 #[derive(Clone, Debug)]

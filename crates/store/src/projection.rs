@@ -151,8 +151,9 @@ fn project_household(tx: &Connection, id: &str, doc: &AutoCommit) -> Result<()> 
     ])?;
     let mut ins_res = tx.prepare_cached(
         "INSERT INTO p_residents (id, household_id, full_name, name_key, roster_key, birth_year, gender,
-            cccd_number, phone, cccd, level2, activation, guided, blockers, excluded)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            cccd_number, phone, cccd, level2, activation, guided, blockers, excluded,
+            base_level2, base_activation)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?;
     let mut ins_fts =
         tx.prepare_cached("INSERT INTO p_residents_fts (rowid, name_key) VALUES (?1, ?2)")?;
@@ -178,6 +179,8 @@ fn project_household(tx: &Connection, id: &str, doc: &AutoCommit) -> Result<()> 
             g,
             blockers_text(&blockers),
             excluded as i64,
+            r.base.level2_collected as i64,
+            r.base.activation as i64,
         ])?;
         ins_fts.execute(params![tx.last_insert_rowid(), name_key])?;
     }

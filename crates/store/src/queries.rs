@@ -192,9 +192,9 @@ pub struct ProgressRow {
 /// came with the imported list) or was first recorded before the campaign started — and adds
 /// each day's new activations, so on the last day it equals the ward's activated count (unless
 /// activations were recorded after the campaign ended). Residents a lead corrected back down
-/// are not counted on any day. All counts are over eligible residents. The projection does not
-/// keep the imported baseline, so a resident imported as activated whose activation a visit
-/// records again is counted on that visit's day rather than in the baseline.
+/// are not counted on any day. All counts are over eligible residents. A resident who already
+/// had a step when the list was imported counts in the baseline, even if a visit records it
+/// again.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayRow {
     #[serde(with = "date_serde")]
@@ -683,23 +683,32 @@ impl Store {
             }
         }
         // First day a visit recorded each step, for residents who hold that step now.
-        let first_days = |step: &str, now: &str| -> Result<Vec<(Option<String>, u32)>> {
-            let sql = format!(
-                "SELECT f.first_day, COUNT(*)
+        // A resident who already had the step when imported counts in the starting total, not
+        // as progress on the day a visit records it again.
+        let first_days =
+            |step: &str, now: &str, base: &str| -> Result<Vec<(Option<String>, u32)>> {
+                let sql = format!(
+                    "SELECT CASE WHEN {base} THEN NULL ELSE f.first_day END AS d, COUNT(*)
                  FROM p_residents r
-                 LEFT JOIN (SELECT resident_id, MIN(day) AS first_day FROM p_visit_actions
-                            WHERE {step} GROUP BY resident_id) f ON f.resident_id = r.id
+                 LEFT JOIN (SELECT household_id, resident_id, MIN(day) AS first_day
+                            FROM p_visit_actions WHERE {step}
+                            GROUP BY household_id, resident_id) f
+                   ON f.resident_id = r.id AND f.household_id = r.household_id
                  WHERE {now} AND {ELIGIBLE}
-                 GROUP BY f.first_day"
-            );
-            let mut stmt = self.conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(rusqlite::named_params! { ":cutoff": cutoff }, |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        };
-        let activations = first_days("activation > 0", "r.activation > 0")?;
-        let level2 = first_days("level2 = 1", "r.level2 = 1")?;
+                 GROUP BY d"
+                );
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                let rows = stmt.query_map(rusqlite::named_params! { ":cutoff": cutoff }, |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            };
+        let activations = first_days(
+            "activation > 0",
+            "r.activation > 0",
+            "r.base_activation > 0",
+        )?;
+        let level2 = first_days("level2 = 1", "r.level2 = 1", "r.base_level2 = 1")?;
         let per_day = |v: &[(Option<String>, u32)]| -> HashMap<String, u32> {
             v.iter()
                 .filter_map(|(d, n)| d.clone().map(|d| (d, *n)))
