@@ -152,6 +152,8 @@ impl Collapsed {
 const LEVEL_SEP: u8 = 0x00;
 const WORD_SEP: u8 = 0x01;
 const P_DIGIT0: u8 = 0x10;
+/// Digits a number is padded to; house and team numbers are far shorter.
+const NUMBER_WIDTH: usize = 8;
 const P_LETTER0: u8 = 0x20;
 /// Lead byte of a letter outside the Vietnamese/Latin alphabet, followed by its code point.
 const P_OTHER: u8 = 0xFE;
@@ -318,7 +320,27 @@ impl KeyBuilder {
     }
 
     fn feed_str(&mut self, s: &str) {
-        for c in s.chars() {
+        let mut chars = s.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c.is_ascii_digit() {
+                // Numbers sort by value ("Tổ 2" < "Tổ 10"): a run of digits is fed without its
+                // leading zeros, left-padded to NUMBER_WIDTH, so byte order is numeric order
+                // for every number shorter than that.
+                let mut run = String::from(c);
+                while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    run.push(d);
+                    chars.next();
+                }
+                let digits = run.trim_start_matches('0');
+                let digits = if digits.is_empty() { "0" } else { digits };
+                for _ in digits.len()..NUMBER_WIDTH {
+                    self.feed_decomposed('0');
+                }
+                for d in digits.chars() {
+                    self.feed_decomposed(d);
+                }
+                continue;
+            }
             if c.is_ascii() {
                 self.feed_decomposed(c);
             } else {
@@ -618,6 +640,37 @@ mod tests {
     }
 
     #[test]
+    fn numbers_sort_by_value() {
+        let mut names = [
+            "Tổ công tác 10",
+            "Tổ công tác 2",
+            "Tổ công tác 1",
+            "Tổ 02",
+            "Tổ 3",
+            "Ngõ 120",
+            "Ngõ 12",
+        ];
+        names.sort_by_key(|n| sort_key(n));
+        assert_eq!(
+            names,
+            [
+                "Ngõ 12",
+                "Ngõ 120",
+                "Tổ 02",
+                "Tổ 3",
+                "Tổ công tác 1",
+                "Tổ công tác 2",
+                "Tổ công tác 10"
+            ]
+        );
+        assert_eq!(
+            sort_key("Tổ 2")[..8],
+            sort_key("Tổ 02")[..8],
+            "leading zeros do not count"
+        );
+    }
+
+    #[test]
     fn sort_key_cases() {
         check_sort_key(
             "Đặng Thị Ánh",
@@ -628,7 +681,7 @@ mod tests {
         check_sort_key("An Bình", expect!["an binh | - ` | Ul Ulll"]);
         check_sort_key(
             "  Ngô-Văn, 12  ",
-            expect!["ngô văn 12 | - - - | Ull Ull ll"],
+            expect!["ngô văn 00000012 | - - - | Ull Ull llllllll"],
         );
         check_sort_key(
             "Müller Ça",

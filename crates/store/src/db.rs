@@ -15,6 +15,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_resident_baseline.sql"),
 ];
 
+/// Bump when the projection is derived differently (a sort key, a rule): replicas then rebuild
+/// their projection on open.
+const PROJECTION_VERSION: &str = "2";
+
 #[derive(Clone, Debug)]
 pub struct StoreOptions {
     /// Documents kept loaded in memory; the hub bounds this so a whole ward is never all loaded.
@@ -87,10 +91,15 @@ impl Store {
             opts,
             path,
         };
-        // A migration that reshaped the projection leaves it to be derived again.
-        if store.meta_get("projection_stale")?.is_some() {
+        // A migration that reshaped the projection, or a new way of deriving it (sort keys,
+        // funnel rules), leaves it to be derived again from the documents.
+        let derived_by = store.meta_get("projection_version")?;
+        if store.meta_get("projection_stale")?.is_some()
+            || derived_by.as_deref() != Some(PROJECTION_VERSION)
+        {
             store.rebuild_projection(|_, _| {})?;
             store.meta_delete("projection_stale")?;
+            store.meta_set("projection_version", PROJECTION_VERSION)?;
         }
         Ok(store)
     }
