@@ -103,6 +103,8 @@ enum Cmd {
     Pair(net::PairArgs),
     /// Sync with the paired hub (đồng bộ).
     Sync(net::SyncArgs),
+    /// Restore this replica from a backup file; it gets a new actor id (khôi phục).
+    Restore(net::RestoreArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -418,6 +420,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Hub(a) => return net::hub(a, g).map_err(CliError::Other),
         Cmd::Pair(a) => return net::pair(a, g).map_err(CliError::Other),
         Cmd::Sync(a) => return net::sync(a, g).map_err(CliError::Other),
+        Cmd::Restore(a) => return net::restore(a, g).map_err(CliError::Other),
         Cmd::Demo(a) => return demo(a, g),
         other => to_command(other, lang)?,
     };
@@ -622,7 +625,7 @@ fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliErr
             team: opt_id(a.team.as_ref(), lang)?,
             device: opt_id(a.device.as_ref(), lang)?,
         }),
-        Cmd::Demo(_) | Cmd::Hub(_) | Cmd::Pair(_) | Cmd::Sync(_) => {
+        Cmd::Demo(_) | Cmd::Hub(_) | Cmd::Pair(_) | Cmd::Sync(_) | Cmd::Restore(_) => {
             return Err(CliError::Usage("not a command of the table".into()));
         }
     };

@@ -80,6 +80,46 @@ pub struct PairArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct SyncArgs {}
 
+#[derive(Debug, Args, Clone)]
+pub struct RestoreArgs {
+    /// The backup file (a copy of a replica's .sqlite file).
+    pub backup: PathBuf,
+    /// Replace an existing replica at --db.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `gocua restore BACKUP`: puts a backup in place of the replica and gives it a new actor id, so
+/// the changes it makes from now on can never collide with changes the lost device made after
+/// the backup was taken. The next sync brings back from the hub whatever the backup lacks.
+pub fn restore(a: RestoreArgs, g: &Global) -> Result<()> {
+    let db = g.db_or("gocua.sqlite");
+    let lang = g.lang();
+    if db.exists() && !a.force {
+        return Err(anyhow!(t(
+            lang,
+            "Đã có tệp dữ liệu ở đây: thêm --force để thay bằng bản sao lưu",
+            "A replica already exists here: add --force to replace it with the backup",
+        )));
+    }
+    // Check the backup opens as a replica before replacing anything.
+    drop(Store::open(&a.backup).with_context(|| a.backup.display().to_string())?);
+    for ext in ["sqlite-wal", "sqlite-shm"] {
+        let _ = std::fs::remove_file(db.with_extension(ext));
+    }
+    std::fs::copy(&a.backup, &db).with_context(|| db.display().to_string())?;
+    let mut store = Store::open(&db)?;
+    let actor = store.rotate_actor()?;
+    println!(
+        "{} {} ({}: {})",
+        t(lang, "Đã khôi phục", "Restored"),
+        db.display(),
+        t(lang, "mã tác nhân mới", "new actor id"),
+        actor.to_hex_string()
+    );
+    Ok(())
+}
+
 fn t(lang: Lang, vi: &str, en: &str) -> String {
     lang.pick(vi, en).to_string()
 }

@@ -127,6 +127,21 @@ fn a_phone_pairs_and_syncs_with_the_hub_process() {
         "{households}"
     );
 
+    // A phone restored from a backup gets a new actor id and syncs on.
+    let backup = dir.path().join("backup.sqlite");
+    std::fs::copy(&phone_db, &backup).unwrap();
+    let (code_r, _, err_r) = gocua(&phone_db, &["restore", backup.to_str().unwrap()]);
+    assert_eq!(
+        code_r, 1,
+        "an existing replica is not replaced without --force"
+    );
+    assert!(err_r.contains("--force"), "{err_r}");
+    let first = ok(&phone_db, &["restore", backup.to_str().unwrap(), "--force"]);
+    let second = ok(&phone_db, &["restore", backup.to_str().unwrap(), "--force"]);
+    assert!(first.starts_with("Đã khôi phục"), "{first}");
+    assert_ne!(first, second, "every restore takes a fresh actor id");
+    ok(&phone_db, &["sync"]);
+
     // The same code cannot pair a second phone.
     let (code2, _, err) = gocua(&dir.path().join("other.sqlite"), &["pair", &payload]);
     assert_eq!(code2, 1);
