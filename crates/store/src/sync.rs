@@ -214,7 +214,8 @@ impl Store {
         )?;
         self.put_sync_state(peer, id, &state)?;
         self.live_sync.insert(key, state);
-        out.ok_or(Error::Injected("sync step did not run"))
+        // write_docs runs the edit exactly once per document, so `out` is always set here.
+        out.ok_or_else(|| Error::CorruptDoc(id.to_string(), "the sync step did not run".into()))
     }
 
     /// Starts a new sync session with `peer`: in-flight protocol state of earlier sessions is
