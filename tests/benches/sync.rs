@@ -317,9 +317,11 @@ fn pairing(hub: &RunningHub, role: Role, team: Option<&TeamId>) -> String {
         &store,
         role,
         team,
-        &hub.urls,
-        hub.fingerprint,
-        &hub.hub.ward,
+        &gocua_hub::HubIdentity {
+            urls: &hub.urls,
+            fingerprint: hub.fingerprint,
+            ward: &hub.hub.ward,
+        },
         600,
         now,
     )
@@ -711,16 +713,16 @@ async fn offline_visits(
             msf(time),
         ));
     }
-    if let (Some(small), Some(large)) = (medians.first(), medians.last()) {
-        if large.0 > small.0 {
-            out.verdicts.push(format!(
+    if let (Some(small), Some(large)) = (medians.first(), medians.last())
+        && large.0 > small.0
+    {
+        out.verdicts.push(format!(
                 "Independent of the ward's size: from {} to {} households, bytes on the wire {:.2}×, time {:.2}×.",
                 small.0,
                 large.0,
                 large.2 / small.2,
                 large.1 / small.1
             ));
-        }
     }
 }
 
@@ -937,9 +939,11 @@ fn another_lead(first_payload: &str, db: &Path) -> String {
         &store,
         Role::Lead,
         None,
-        &first.hub_urls,
-        first.cert_sha256,
-        &first.ward,
+        &gocua_hub::HubIdentity {
+            urls: &first.hub_urls,
+            fingerprint: first.cert_sha256,
+            ward: &first.ward,
+        },
         600,
         now,
     )

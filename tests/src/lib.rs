@@ -181,9 +181,11 @@ impl TestHub {
                 s,
                 role,
                 team.as_ref(),
-                &urls,
-                fp,
-                &ward,
+                &gocua_hub::HubIdentity {
+                    urls: &urls,
+                    fingerprint: fp,
+                    ward: &ward,
+                },
                 600,
                 gocua_hub::server::now(),
             )

@@ -79,9 +79,11 @@ async fn expired_and_reused_join_codes_are_refused() {
             s,
             Role::Volunteer,
             Some(&g.teams[0].id),
-            &[hub.proxy.url()],
-            fp,
-            "x",
+            &gocua_hub::HubIdentity {
+                urls: &[hub.proxy.url()],
+                fingerprint: fp,
+                ward: "x",
+            },
             -5,
             gocua_hub::server::now(),
         )

@@ -277,7 +277,12 @@ async fn a_hub_restored_from_an_old_backup_gets_everything_back() {
         volunteer,
     };
     let mut recorded = BTreeSet::new();
-    random_work(&mut dev, &mut rng, &[team.clone()], &mut recorded);
+    random_work(
+        &mut dev,
+        &mut rng,
+        std::slice::from_ref(&team),
+        &mut recorded,
+    );
     dev.phone.sync().await.expect("sync");
 
     // Back up the hub (stopped, so the file is whole), then keep working.
@@ -288,7 +293,12 @@ async fn a_hub_restored_from_an_old_backup_gets_everything_back() {
     std::fs::copy(&hub.db, &backup).expect("backup");
     hub.restart().await;
     for _ in 0..3 {
-        random_work(&mut dev, &mut rng, &[team.clone()], &mut recorded);
+        random_work(
+            &mut dev,
+            &mut rng,
+            std::slice::from_ref(&team),
+            &mut recorded,
+        );
         dev.phone.sync().await.expect("sync");
     }
     // Disaster: restore the old backup. The restored hub takes a new actor id.
@@ -304,7 +314,12 @@ async fn a_hub_restored_from_an_old_backup_gets_everything_back() {
         .expect("rotate");
     hub.restart().await;
     // The phone worked on meanwhile, on top of changes the restored hub no longer has.
-    random_work(&mut dev, &mut rng, &[team.clone()], &mut recorded);
+    random_work(
+        &mut dev,
+        &mut rng,
+        std::slice::from_ref(&team),
+        &mut recorded,
+    );
     let before = hub.with_store(|s| visit_ids(s));
     assert!(
         !recorded.is_subset(&before),

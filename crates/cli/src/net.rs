@@ -287,9 +287,11 @@ fn issue(
         store,
         role,
         team.as_ref(),
-        urls,
-        fp,
-        ward,
+        &gocua_hub::HubIdentity {
+            urls,
+            fingerprint: fp,
+            ward,
+        },
         p.minutes * 60,
         gocua_hub::server::now(),
     )

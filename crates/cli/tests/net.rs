@@ -123,7 +123,7 @@ fn a_phone_pairs_and_syncs_with_the_hub_process() {
     let households: serde_json::Value =
         serde_json::from_str(&ok(&phone_db, &["households", "--json"])).unwrap();
     assert!(
-        households.as_array().map_or(false, |a| !a.is_empty()),
+        households.as_array().is_some_and(|a| !a.is_empty()),
         "{households}"
     );
 

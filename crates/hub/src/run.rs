@@ -170,24 +170,35 @@ pub async fn start(cfg: HubConfig) -> Result<RunningHub, HubError> {
     })
 }
 
+/// What a pairing payload says about the hub: where to reach it, its certificate, its ward.
+#[derive(Clone, Copy, Debug)]
+pub struct HubIdentity<'a> {
+    pub urls: &'a [String],
+    pub fingerprint: [u8; 32],
+    pub ward: &'a str,
+}
+
 /// Issues a one-time join code for a role (and team) and returns the QR payload.
 pub fn new_pairing(
     store: &Store,
     role: Role,
     team: Option<&TeamId>,
-    urls: &[String],
-    fingerprint: [u8; 32],
-    ward: &str,
+    hub: &HubIdentity<'_>,
     ttl_secs: i64,
     now: i64,
 ) -> Result<PairingPayload, HubError> {
+    let HubIdentity {
+        urls,
+        fingerprint,
+        ward,
+    } = *hub;
     if role == Role::Volunteer && team.is_none() {
         return Err(HubError::VolunteerWithoutTeam);
     }
-    if let Some(t) = team {
-        if !store.hub_team_exists(t)? {
-            return Err(HubError::UnknownTeam(t.to_string()));
-        }
+    if let Some(t) = team
+        && !store.hub_team_exists(t)?
+    {
+        return Err(HubError::UnknownTeam(t.to_string()));
     }
     let code = new_join_code(rand::random());
     let expires_at = now + ttl_secs;

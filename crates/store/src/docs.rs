@@ -96,18 +96,29 @@ fn next_seq(conn: &Connection) -> Result<i64> {
     Ok(max_seq(conn)? + 1)
 }
 
+/// Whether a document is already stored; a new one may come with the exact bytes it was loaded
+/// from, to keep as its snapshot.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Origin<'a> {
+    Stored,
+    New { verbatim: Option<&'a [u8]> },
+}
+
 /// Stores what changed in `doc` since it was last saved, then its projection, inside `tx`.
-/// `is_new` documents are stored as a full snapshot.
+/// New documents are stored as a full snapshot.
 pub(crate) fn persist(
     tx: &Connection,
     id: &str,
     kind: DocKind,
     doc: &mut AutoCommit,
-    is_new: bool,
+    origin: Origin<'_>,
     compact_after: i64,
     mode: Projection<'_>,
-    verbatim: Option<&[u8]>,
 ) -> Result<WriteOutcome> {
+    let (is_new, verbatim) = match origin {
+        Origin::Stored => (false, None),
+        Origin::New { verbatim } => (true, verbatim),
+    };
     let heads = doc.get_heads();
     if is_new && heads.is_empty() {
         // Nothing was written (e.g. a sync step that received nothing): store no empty document.
@@ -274,15 +285,21 @@ impl Store {
                 };
                 let r = edit(i, id, &mut doc).and_then(|verbatim| {
                     doc.commit_with(commit_options());
+                    let origin = if is_new {
+                        Origin::New {
+                            verbatim: verbatim.as_deref(),
+                        }
+                    } else {
+                        Origin::Stored
+                    };
                     persist(
                         &tx,
                         id,
                         *kind,
                         &mut doc,
-                        is_new,
+                        origin,
                         self.opts.compact_after,
                         mode,
-                        verbatim.as_deref(),
                     )
                 });
                 taken.push((id.clone(), doc));
@@ -378,10 +395,9 @@ impl Store {
         projection::clear(&tx)?;
         let ids: Vec<String> = {
             let mut stmt = tx.prepare("SELECT id FROM docs ORDER BY id")?;
-            let ids = stmt
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            ids
+
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
         };
         let total = ids.len() as u64;
         for (i, id) in ids.iter().enumerate() {

@@ -32,7 +32,7 @@ pub fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
 
 /// Inverse of [`encode_heads`]; `None` when the bytes are not a whole number of hashes.
 pub fn decode_heads(bytes: &[u8]) -> Option<Vec<ChangeHash>> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return None;
     }
     Some(

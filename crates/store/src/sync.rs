@@ -91,10 +91,10 @@ fn check_policy(
         return forbidden("correct residents");
     }
     for r in &after.household.residents {
-        if let Some(b) = before.household.residents.iter().find(|b| b.id == r.id) {
-            if b.base != r.base {
-                return forbidden("change the imported baseline");
-            }
+        if let Some(b) = before.household.residents.iter().find(|b| b.id == r.id)
+            && b.base != r.base
+        {
+            return forbidden("change the imported baseline");
         }
     }
     Ok(())

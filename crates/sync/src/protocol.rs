@@ -495,12 +495,11 @@ fn hub_round_inner<R: Replica>(
     }
     // Pushed documents the hub had nothing more for: record what the device said it has.
     for x in &resp.results {
-        if let DocResult::Accepted { doc, .. } = x {
-            if !updates.iter().any(|(d, _)| d == doc) {
-                if let Some(h) = records.get(doc) {
-                    updates.push((doc.clone(), h.clone()));
-                }
-            }
+        if let DocResult::Accepted { doc, .. } = x
+            && !updates.iter().any(|(d, _)| d == doc)
+            && let Some(h) = records.get(doc)
+        {
+            updates.push((doc.clone(), h.clone()));
         }
     }
     r.set_peer_records(peer, &updates)?;
