@@ -142,6 +142,21 @@ fn is_household_id(doc: &str) -> bool {
     gocua_domain::HouseholdId::parse(doc).is_ok() && doc != PLAN_DOC
 }
 
+/// Merges all items in one transaction; if the replica refuses that, merges them one by one so
+/// a single refused document cannot block the others, and says which was refused.
+fn merge_isolating<R: Replica>(
+    r: &mut R,
+    items: &[(String, Vec<u8>)],
+) -> Vec<Result<Merged, ReplicaError>> {
+    match r.merge(items) {
+        Ok(all) => all.into_iter().map(Ok).collect(),
+        Err(_) => items
+            .iter()
+            .map(|item| r.merge(std::slice::from_ref(item)).map(|mut v| v.remove(0)))
+            .collect(),
+    }
+}
+
 /// What a device may do, decided by the hub outside the CRDT.
 #[derive(Clone, Debug, Default)]
 pub struct Access {
@@ -286,25 +301,20 @@ fn hub_round_inner<R: Replica>(
         }
         eligible.push(delta);
     }
-    // All admitted pushes merge in one transaction; if any is refused, each is merged on its own
-    // so one damaged document cannot block the others.
-    let batch: Vec<(String, Vec<u8>)> = eligible
-        .iter()
-        .map(|d| (d.doc.clone(), d.changes.clone()))
-        .collect();
-    let merged: Vec<Result<Merged, ReplicaError>> = match r.merge(&batch) {
-        Ok(all) => all.into_iter().map(Ok).collect(),
-        Err(_) => batch
-            .iter()
-            .map(|item| r.merge(std::slice::from_ref(item)).map(|mut v| v.remove(0)))
-            .collect(),
-    };
-    for (delta, m) in eligible.into_iter().zip(merged) {
+    // All admitted pushes merge in one transaction (each alone if that is refused).
+    let mut heads_of: Vec<Vec<Hash>> = Vec::with_capacity(eligible.len());
+    let mut batch: Vec<(String, Vec<u8>)> = Vec::with_capacity(eligible.len());
+    for d in eligible {
+        heads_of.push(d.heads);
+        batch.push((d.doc, d.changes));
+    }
+    let merged = merge_isolating(r, &batch);
+    for (((doc, _), heads), m) in batch.iter().zip(heads_of).zip(merged) {
         match m {
             Err(e) if e.code.starts_with("forbidden") => {
                 stats.refused += 1;
                 resp.results.push(DocResult::Refused {
-                    doc: delta.doc.clone(),
+                    doc: doc.clone(),
                     code: e.code,
                     message_vi: e.message_vi,
                     message_en: e.message_en,
@@ -313,7 +323,7 @@ fn hub_round_inner<R: Replica>(
             Err(e) => {
                 stats.refused += 1;
                 resp.results.push(DocResult::Refused {
-                    doc: delta.doc.clone(),
+                    doc: doc.clone(),
                     code: "corrupt_changes".into(),
                     message_vi: format!("Dữ liệu thay đổi bị hỏng: {}", e.message_vi),
                     message_en: format!("Corrupt changes: {}", e.message_en),
@@ -321,17 +331,16 @@ fn hub_round_inner<R: Replica>(
             }
             Ok(m) if m.missing_deps.is_empty() => {
                 stats.accepted += 1;
-                records.insert(delta.doc.clone(), from_wire(&delta.heads));
+                records.insert(doc.clone(), from_wire(&heads));
                 resp.results.push(DocResult::Accepted {
-                    doc: delta.doc.clone(),
+                    doc: doc.clone(),
                     heads: to_wire(&m.heads),
                 });
             }
             Ok(_) => {
-                resp.results.push(DocResult::NeedProtocol {
-                    doc: delta.doc.clone(),
-                });
-                to_protocol.push(delta.doc.clone());
+                resp.results
+                    .push(DocResult::NeedProtocol { doc: doc.clone() });
+                to_protocol.push(doc.clone());
             }
         }
     }
@@ -706,13 +715,7 @@ impl PhoneSession {
         if !items.is_empty() {
             // One transaction for the whole answer; if the hub sent something this replica
             // refuses, merge one by one so the rest still lands and the refusal is reported.
-            let merged: Vec<Result<Merged, ReplicaError>> = match r.merge(&items) {
-                Ok(all) => all.into_iter().map(Ok).collect(),
-                Err(_) => items
-                    .iter()
-                    .map(|item| r.merge(std::slice::from_ref(item)).map(|mut v| v.remove(0)))
-                    .collect(),
-            };
+            let merged = merge_isolating(r, &items);
             for (((doc, _), m), theirs) in items.iter().zip(merged).zip(their_heads) {
                 match m {
                     Ok(m) if m.missing_deps.is_empty() => {
