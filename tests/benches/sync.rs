@@ -315,8 +315,7 @@ fn pairing(hub: &RunningHub, role: Role, team: Option<&TeamId>) -> String {
     let now = gocua_hub::server::now();
     gocua_hub::new_pairing(
         &store,
-        role,
-        team,
+        &gocua_tests::device_for(&store, role, team),
         &gocua_hub::HubIdentity {
             urls: &hub.urls,
             fingerprint: hub.fingerprint,
@@ -357,7 +356,7 @@ fn visit_offline(
             .household_state(&HouseholdId::parse(hid).expect("id"))
             .expect("state");
         let at = evening(rng);
-        let v = random_visit(rng, &h.household, volunteer, at);
+        let v = gocua_tests::paired_visit(phone, random_visit(rng, &h.household, volunteer, at));
         phone.record_visit(&v).expect("record visit");
         ids.push(v.id.to_string());
     }
@@ -937,8 +936,7 @@ fn another_lead(first_payload: &str, db: &Path) -> String {
     let now = gocua_hub::server::now();
     gocua_hub::new_pairing(
         &store,
-        Role::Lead,
-        None,
+        &gocua_tests::device_for(&store, Role::Lead, None),
         &gocua_hub::HubIdentity {
             urls: &first.hub_urls,
             fingerprint: first.cert_sha256,
@@ -1048,6 +1046,7 @@ fn lead_first_sync(
             can_write_plan: true,
             may_correct: true,
             allowed,
+            ..Default::default()
         };
         let dir = tempfile::tempdir().expect("tempdir");
         let mut phone = Store::open(&dir.path().join("phone.sqlite")).expect("open phone");

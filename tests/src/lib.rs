@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use gocua_client::SyncReport;
-use gocua_domain::{Role, TeamId};
-use gocua_hub::{HubConfig, RunningHub};
+use gocua_domain::{DeviceId, Role, TeamId, Visit, VolunteerId};
+use gocua_hub::{DeviceFor, HubConfig, RunningHub};
 use gocua_store::Store;
 use gocua_wardgen::{GeneratedWard, WardSpec};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -171,16 +171,22 @@ impl TestHub {
     }
 
     /// A pairing QR payload (as text) for a role and team, reaching the hub through the proxy.
+    /// A volunteer's code is for the team's volunteer with the fewest devices so far.
     pub fn pairing(&self, role: Role, team: Option<&str>) -> String {
         let team = team.map(|t| TeamId::parse(t).expect("team id"));
+        let device = self.with_store(|s| device_for(s, role, team.as_ref()));
+        self.pairing_for(&device)
+    }
+
+    /// A pairing QR payload for exactly this device.
+    pub fn pairing_for(&self, device: &DeviceFor) -> String {
         let fp = self.fingerprint();
         let urls = vec![self.proxy.url()];
         let ward = self.ward_name.clone();
         self.with_store(|s| {
             gocua_hub::new_pairing(
                 s,
-                role,
-                team.as_ref(),
+                device,
                 &gocua_hub::HubIdentity {
                     urls: &urls,
                     fingerprint: fp,
@@ -193,6 +199,44 @@ impl TestHub {
             .to_uri()
         })
     }
+}
+
+/// The device a test pairs for a role and team: a volunteer's is the team's volunteer with the
+/// fewest devices so far; leads and the office record no visits of their own.
+pub fn device_for(store: &Store, role: Role, team: Option<&TeamId>) -> DeviceFor {
+    let volunteer = (role == Role::Volunteer).then(|| {
+        let devices = store.hub_devices().expect("devices");
+        store
+            .volunteers()
+            .expect("volunteers")
+            .into_iter()
+            .filter(|v| v.team.as_ref() == team)
+            .min_by_key(|v| {
+                devices
+                    .iter()
+                    .filter(|d| d.volunteer.as_ref() == Some(&v.id))
+                    .count()
+            })
+            .expect("a volunteer in the team")
+            .id
+    });
+    DeviceFor {
+        role,
+        team: team.cloned(),
+        volunteer,
+    }
+}
+
+/// A visit as the paired replica's app records it: from this device, and credited to the
+/// device's volunteer and team when it has one (leads without one record for anyone).
+pub fn paired_visit(store: &Store, mut v: Visit) -> Visit {
+    let meta = |k: &str| store.meta_get(k).expect("meta");
+    v.device = meta("device.id").map(|d| DeviceId::parse(&d).expect("device id"));
+    if let Some(vol) = meta("device.volunteer") {
+        v.volunteer = VolunteerId::parse(&vol).expect("volunteer id");
+        v.team = meta("device.team").map(|t| TeamId::parse(&t).expect("team id"));
+    }
+    v
 }
 
 /// A phone replica in its own temporary file.
@@ -228,6 +272,13 @@ impl Phone {
 
     pub async fn sync(&mut self) -> Result<SyncReport, gocua_client::ClientError> {
         gocua_client::sync(&mut self.store, &mut |_| {}).await
+    }
+
+    /// Records a visit as this paired device's app would (see [`paired_visit`]).
+    pub fn record(&mut self, v: Visit) -> Visit {
+        let v = paired_visit(&self.store, v);
+        self.store.record_visit(&v).expect("record visit");
+        v
     }
 
     pub fn household_ids(&self) -> Vec<String> {

@@ -65,6 +65,7 @@ fn records_that_claim_too_much_fall_back_to_the_automerge_protocol() {
         can_write_plan: Role::Volunteer.may_write_plan(),
         may_correct: false,
         allowed: hub.households_of_team(&team).unwrap().into_iter().collect(),
+        ..Default::default()
     };
     let mut batch = 0;
     assert_eq!(

@@ -77,8 +77,7 @@ async fn expired_and_reused_join_codes_are_refused() {
     let expired = hub.with_store(|s| {
         gocua_hub::new_pairing(
             s,
-            Role::Volunteer,
-            Some(&g.teams[0].id),
+            &gocua_tests::device_for(s, Role::Volunteer, Some(&g.teams[0].id)),
             &gocua_hub::HubIdentity {
                 urls: &[hub.proxy.url()],
                 fingerprint: fp,
@@ -260,7 +259,7 @@ async fn truncated_forged_and_replayed_frames_change_nothing() {
     let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(6);
     let visit =
         gocua_wardgen::random_visit(&mut rng, &h, v, gocua_domain::Timestamp(1_795_348_800));
-    phone.store.record_visit(&visit).unwrap();
+    let visit = phone.record(visit);
     let batch = phone
         .store
         .meta_get("sync.batch")

@@ -42,8 +42,9 @@ fn random_work(
             .expect("state")
             .household;
         let at = evening(rng);
-        let v = gocua_wardgen::random_visit(rng, &h, &d.volunteer, at);
-        d.phone.store.record_visit(&v).expect("record visit");
+        let v = d
+            .phone
+            .record(gocua_wardgen::random_visit(rng, &h, &d.volunteer, at));
         recorded.insert(v.id.to_string());
     }
     if d.role != Role::Volunteer && rng.gen_bool(0.7) {

@@ -41,6 +41,10 @@ pub enum Error {
     BadArgs { command: String, detail: String },
     #[error("the ward has no campaign yet: create the ward first")]
     NoCampaign,
+    #[error(
+        "this device is paired with a hub, which decides who uses it: pair again with a new code to change it"
+    )]
+    IdentityFromPairing,
 }
 
 impl Error {
@@ -55,6 +59,7 @@ impl Error {
             Error::UnknownCommand(_) => "unknown_command",
             Error::BadArgs { .. } => "bad_args",
             Error::NoCampaign => "no_campaign",
+            Error::IdentityFromPairing => "identity_from_pairing",
         }
     }
 
@@ -84,8 +89,8 @@ impl Error {
             .to_string(),
             Error::NoIdentity => lang
                 .pick(
-                    "Thiết bị này chưa chọn người dùng: hãy đặt mã tình nguyện viên trước",
-                    "No volunteer is set for this device: set the identity first",
+                    "Thiết bị này chưa gắn với tình nguyện viên nào: hãy ghép nối với máy chủ phường bằng mã của mình",
+                    "No volunteer is set for this device: pair it with the hub using your own code",
                 )
                 .to_string(),
             Error::NotFound { kind, id } => match lang {
@@ -104,6 +109,12 @@ impl Error {
                 .pick(
                     "Phường chưa có chiến dịch: hãy tạo phường trước",
                     "The ward has no campaign yet: create the ward first",
+                )
+                .to_string(),
+            Error::IdentityFromPairing => lang
+                .pick(
+                    "Thiết bị đã ghép nối với máy chủ phường, nơi quyết định ai dùng máy: muốn đổi, hãy ghép nối lại bằng mã mới",
+                    "This device is paired with a hub, which decides who uses it: pair again with a new code to change it",
                 )
                 .to_string(),
         }

@@ -342,6 +342,12 @@ impl App {
             (None, Some(me)) => me.clone(),
             (None, None) => return Err(Error::NoIdentity),
         };
+        // Entered for someone else (a paper list, say): the visit says who entered it.
+        let recorded_by = self
+            .identity
+            .volunteer
+            .clone()
+            .filter(|me| *me != volunteer);
         let at = a.at.unwrap_or_else(|| self.now());
         let revisit = match a.revisit {
             Some(r) => {
@@ -378,6 +384,7 @@ impl App {
             team: self.team_for(&volunteer, &detail)?,
             volunteer,
             device: self.identity.device.clone(),
+            recorded_by,
             outcome: a.outcome,
             actions: a.residents,
             household_blockers,
@@ -427,6 +434,7 @@ impl App {
             team: self.team_for(&volunteer, &detail)?,
             volunteer,
             device: self.identity.device.clone(),
+            recorded_by: None,
             outcome: HouseholdOutcome::Booking,
             actions: Vec::new(),
             household_blockers: Vec::new(),
@@ -545,6 +553,9 @@ impl App {
     }
 
     fn set_identity(&mut self, a: SetIdentity) -> Result<WhoAmI> {
+        if Identity::is_paired(&self.store)? {
+            return Err(Error::IdentityFromPairing);
+        }
         let volunteers = self.store.volunteers()?;
         let mut team = a.team;
         if let Some(v) = &a.volunteer {

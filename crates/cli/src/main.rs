@@ -95,7 +95,7 @@ enum Cmd {
     Rebuild,
     /// Who this replica's user is (tôi là ai).
     Whoami,
-    /// Set who uses this replica (đặt danh tính).
+    /// Set who uses an unpaired replica (đặt danh tính); a paired one is who the hub says.
     Identity(IdentityArgs),
     /// Run the ward-office hub (máy chủ phường).
     Hub(net::HubArgs),

@@ -47,6 +47,9 @@ pub struct ServeArgs {
     /// Team for that pairing code.
     #[arg(long)]
     pub pair_team: Option<String>,
+    /// Volunteer for that pairing code.
+    #[arg(long)]
+    pub pair_volunteer: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -54,9 +57,13 @@ pub struct CodeArgs {
     /// volunteer | lead | office
     #[arg(long, default_value = "volunteer")]
     pub role: String,
-    /// Team id (required for volunteers; a lead without a team leads the whole ward).
+    /// Team id (a volunteer's is taken from the plan; a lead without a team leads the ward).
     #[arg(long)]
     pub team: Option<String>,
+    /// The volunteer the device is for (required for volunteers): its visits are credited to
+    /// this person only, whatever the phone says.
+    #[arg(long)]
+    pub volunteer: Option<String>,
     /// Minutes the code stays valid.
     #[arg(long, default_value_t = 15)]
     pub minutes: i64,
@@ -164,16 +171,19 @@ pub fn hub(args: HubArgs, g: &Global) -> Result<()> {
 /// Called by `gocua demo` after the ward is ready, unless `--no-serve`: serves the demo ward
 /// and shows a pairing code for a volunteer of the first team.
 pub fn serve_demo(db: &Path, g: &Global) -> Result<()> {
-    let team = Store::open(db)?
-        .plan_state()?
-        .teams
-        .first()
-        .map(|t| t.id.to_string());
+    let plan = Store::open(db)?.plan_state()?;
+    let team = plan.teams.first().map(|t| t.id.clone());
+    let volunteer = plan
+        .volunteers
+        .iter()
+        .find(|v| v.team.is_some() && v.team == team && v.role == Role::Volunteer)
+        .map(|v| v.id.to_string());
     let args = ServeArgs {
         bind: "0.0.0.0:8443".parse().map_err(|e| anyhow!("{e}"))?,
         advertise: vec![],
-        pair_role: team.as_ref().map(|_| "volunteer".to_string()),
-        pair_team: team,
+        pair_role: volunteer.as_ref().map(|_| "volunteer".to_string()),
+        pair_team: team.map(|t| t.to_string()),
+        pair_volunteer: volunteer,
     };
     runtime()?.block_on(serve(args, db, g.lang()))
 }
@@ -227,6 +237,7 @@ pub async fn serve(a: ServeArgs, db: &Path, lang: Lang) -> Result<()> {
         let p = CodeArgs {
             role: role.clone(),
             team: a.pair_team.clone(),
+            volunteer: a.pair_volunteer.clone(),
             minutes: 60,
             png: None,
             svg: None,
@@ -252,8 +263,8 @@ pub async fn serve(a: ServeArgs, db: &Path, lang: Lang) -> Result<()> {
         "{}",
         t(
             lang,
-            "Tạo mã cho máy khác: gocua hub pair --role volunteer --team t-01. Nhấn Ctrl-C để dừng.",
-            "More codes: gocua hub pair --role volunteer --team t-01. Press Ctrl-C to stop.",
+            "Tạo mã cho máy khác: gocua hub pair --role volunteer --volunteer p-01. Nhấn Ctrl-C để dừng.",
+            "More codes: gocua hub pair --role volunteer --volunteer p-01. Press Ctrl-C to stop.",
         )
     );
     tokio::signal::ctrl_c().await.ok();
@@ -283,10 +294,19 @@ fn issue(
         .map(TeamId::parse)
         .transpose()
         .map_err(|e| anyhow!(e.message(lang)))?;
+    let volunteer = p
+        .volunteer
+        .as_deref()
+        .map(gocua_domain::VolunteerId::parse)
+        .transpose()
+        .map_err(|e| anyhow!(e.message(lang)))?;
     gocua_hub::new_pairing(
         store,
-        role,
-        team.as_ref(),
+        &gocua_hub::DeviceFor {
+            role,
+            team,
+            volunteer,
+        },
         &gocua_hub::HubIdentity {
             urls,
             fingerprint: fp,

@@ -80,8 +80,14 @@ fn a_phone_pairs_and_syncs_with_the_hub_process() {
     );
     let (_hub, url) = serve(&hub_db);
 
-    // The office issues a code; the QR image files are written too.
+    // The office issues a code for one volunteer; the QR image files are written too.
     let png = dir.path().join("qr.png");
+    let (code_nv, _, err_nv) = gocua(
+        &hub_db,
+        &["hub", "pair", "--role", "volunteer", "--team", "t-01"],
+    );
+    assert_eq!(code_nv, 1, "a volunteer's code names the volunteer");
+    assert!(err_nv.contains("--volunteer"), "{err_nv}");
     let code: serde_json::Value = serde_json::from_str(&ok(
         &hub_db,
         &[
@@ -89,8 +95,8 @@ fn a_phone_pairs_and_syncs_with_the_hub_process() {
             "pair",
             "--role",
             "volunteer",
-            "--team",
-            "t-01",
+            "--volunteer",
+            "p-01",
             "--json",
         ],
     ))
@@ -126,6 +132,33 @@ fn a_phone_pairs_and_syncs_with_the_hub_process() {
         households.as_array().is_some_and(|a| !a.is_empty()),
         "{households}"
     );
+
+    // Pairing made the phone who it is: the first visit works, credited to p-01, and no local
+    // command can make it someone else.
+    let hid = households[0]["id"].as_str().unwrap().to_string();
+    let visit: serde_json::Value = serde_json::from_str(&ok(
+        &phone_db,
+        &["visit", &hid, "--outcome", "nobody_home", "--json"],
+    ))
+    .unwrap();
+    assert_eq!(visit["volunteer"], "p-01", "{visit}");
+    assert!(
+        visit["device"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("d-"))
+    );
+    for forged in [
+        &["identity", "--role", "lead"][..],
+        &["identity", "--role", "volunteer", "--volunteer", "p-02"][..],
+    ] {
+        let (c, _, e) = gocua(&phone_db, forged);
+        assert_eq!(c, 1, "{forged:?}");
+        assert!(e.contains("ghép nối lại"), "{e}");
+    }
+    let sync: serde_json::Value =
+        serde_json::from_str(&ok(&phone_db, &["sync", "--json"])).unwrap();
+    assert_eq!(sync["refused_count"], 0, "{sync}");
+    assert_eq!(sync["accepted"], 1, "{sync}");
 
     // A phone restored from a backup gets a new actor id and syncs on.
     let backup = dir.path().join("backup.sqlite");

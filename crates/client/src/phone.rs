@@ -23,6 +23,7 @@ pub struct PairInfo {
     pub device_id: String,
     pub role: String,
     pub team: Option<String>,
+    pub volunteer: Option<String>,
     pub ward: String,
 }
 
@@ -69,6 +70,7 @@ pub fn paired_hub(store: &Store) -> Result<Option<PairInfo>, ClientError> {
         device_id: meta(store, "device.id")?,
         role: meta(store, "device.role")?,
         team: store.meta_get("device.team")?,
+        volunteer: store.meta_get("device.volunteer")?,
         ward: store.meta_get("hub.ward")?.unwrap_or_default(),
     }))
 }
@@ -119,6 +121,7 @@ pub async fn pair(
     let body = serde_json::to_vec(&PairRequest {
         code: p.join_code.clone(),
         device_name: device_name.to_string(),
+        actor: Some(store.actor().to_hex_string()),
     })
     .unwrap_or_default();
     let mut last_err = ClientError::Unreachable(p.hub_urls.join(", "));
@@ -152,6 +155,8 @@ pub async fn pair(
         // The working address goes first next time.
         let mut urls = vec![url.clone()];
         urls.extend(p.hub_urls.iter().filter(|u| *u != url).cloned());
+        // Who this device is comes from the hub's answer alone: the app reads `device.*`
+        // and offers no way to change it short of pairing again.
         for (k, v) in [
             ("hub.urls", serde_json::to_string(&urls).unwrap_or_default()),
             ("hub.fp", hex::encode(p.cert_sha256)),
@@ -159,18 +164,17 @@ pub async fn pair(
             ("device.id", pr.device_id.clone()),
             ("device.token", pr.token.clone()),
             ("device.role", pr.role.clone()),
-            ("identity.role", pr.role.clone()),
             ("sync.batch", "0".into()),
         ] {
             store.meta_set(k, &v)?;
         }
-        match &pr.team {
-            Some(t) => {
-                store.meta_set("device.team", t)?;
-                store.meta_set("identity.team", t)?;
-            }
-            None => {
-                store.meta_delete("device.team")?;
+        for (k, v) in [
+            ("device.team", &pr.team),
+            ("device.volunteer", &pr.volunteer),
+        ] {
+            match v {
+                Some(v) => store.meta_set(k, v)?,
+                None => store.meta_delete(k)?,
             }
         }
         // A new pairing starts from what this replica really holds.
@@ -181,6 +185,7 @@ pub async fn pair(
             device_id: pr.device_id,
             role: pr.role,
             team: pr.team,
+            volunteer: pr.volunteer,
             ward: pr.ward,
         });
     }
@@ -193,6 +198,7 @@ async fn post_sync(
     urls: &[String],
     url_idx: &mut usize,
     auth: &str,
+    actor: &str,
     frame: Vec<u8>,
 ) -> Result<reqwest::Response, ClientError> {
     loop {
@@ -202,6 +208,7 @@ async fn post_sync(
         let r = client
             .post(format!("{}{}", url.trim_end_matches('/'), api::PATH_SYNC))
             .header("authorization", auth)
+            .header(api::ACTOR_HEADER, actor)
             .header("content-type", "application/octet-stream")
             .body(frame.clone())
             .send()
@@ -257,6 +264,7 @@ pub async fn sync(
         meta(store, "device.token")?
     );
     let client = tls::pinned_client(fp, TIMEOUT).map_err(|e| ClientError::Tls(e.to_string()))?;
+    let actor = store.actor().to_hex_string();
 
     let mut session = PhoneSession::new(HUB_PEER);
     let mut report = SyncReport::default();
@@ -273,7 +281,7 @@ pub async fn sync(
             store.meta_set("sync.batch", &req.batch.to_string())?;
             let frame = wire::encode(&req)?;
             report.bytes_up += frame.len() as u64;
-            let resp = post_sync(&client, &urls, &mut url_idx, &auth, frame).await?;
+            let resp = post_sync(&client, &urls, &mut url_idx, &auth, &actor, frame).await?;
             if resp.status().is_success() {
                 let url = &urls[url_idx];
                 break resp.bytes().await.map_err(|e| map_reqwest(e, url))?;

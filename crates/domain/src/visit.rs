@@ -76,6 +76,10 @@ pub struct Visit {
     pub team: Option<TeamId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<DeviceId>,
+    /// Who entered the visit when it is credited to someone else (a lead or the office
+    /// entering a paper list): the record says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_by: Option<VolunteerId>,
     pub outcome: HouseholdOutcome,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<ResidentAction>,
@@ -204,6 +208,7 @@ mod tests {
             volunteer: VolunteerId::parse("p-1").unwrap(),
             team: None,
             device: None,
+            recorded_by: None,
             outcome: HouseholdOutcome::Met,
             actions: vec![ResidentAction {
                 resident: rid(),

@@ -7,5 +7,5 @@ pub mod serve;
 pub mod server;
 pub mod tls;
 
-pub use run::{HubConfig, HubError, HubIdentity, RunningHub, new_pairing, start};
+pub use run::{DeviceFor, HubConfig, HubError, HubIdentity, RunningHub, new_pairing, start};
 pub use server::{Hub, router};

@@ -4,7 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use gocua_domain::{Lang, Role, TeamId};
+use gocua_domain::{Lang, Role, TeamId, VolunteerId};
 use gocua_store::Store;
 use gocua_sync::HubLimits;
 use gocua_sync::pairing::{PAIRING_VERSION, PairingPayload, new_join_code};
@@ -29,6 +29,12 @@ pub enum HubError {
     UnknownTeam(String),
     #[error("a volunteer device needs a team")]
     VolunteerWithoutTeam,
+    #[error("a volunteer device is paired for one volunteer: give --volunteer")]
+    VolunteerWithoutName,
+    #[error("volunteer {0} is not in this ward's plan")]
+    UnknownVolunteer(String),
+    #[error("volunteer {volunteer} is not in team {team}")]
+    VolunteerNotInTeam { volunteer: String, team: String },
 }
 
 impl HubError {
@@ -39,6 +45,9 @@ impl HubError {
             HubError::Bind { .. } => "bind",
             HubError::UnknownTeam(_) => "unknown_team",
             HubError::VolunteerWithoutTeam => "volunteer_without_team",
+            HubError::VolunteerWithoutName => "volunteer_required",
+            HubError::UnknownVolunteer(_) => "unknown_volunteer",
+            HubError::VolunteerNotInTeam { .. } => "volunteer_not_in_team",
         }
     }
 
@@ -51,6 +60,16 @@ impl HubError {
             (HubError::UnknownTeam(t), Lang::Vi) => format!("Phường không có tổ công tác {t}"),
             (HubError::VolunteerWithoutTeam, Lang::Vi) => {
                 "Thiết bị của tình nguyện viên phải thuộc một tổ (--team)".into()
+            }
+            (HubError::VolunteerWithoutName, Lang::Vi) => {
+                "Mỗi thiết bị tình nguyện viên được ghép nối cho một người: hãy ghi --volunteer"
+                    .into()
+            }
+            (HubError::UnknownVolunteer(v), Lang::Vi) => {
+                format!("Kế hoạch của phường không có tình nguyện viên {v}")
+            }
+            (HubError::VolunteerNotInTeam { volunteer, team }, Lang::Vi) => {
+                format!("Tình nguyện viên {volunteer} không thuộc tổ {team}")
             }
             (HubError::Tls(e), Lang::Vi) => format!("Lỗi chứng chỉ TLS của máy chủ: {e}"),
             (e, Lang::En) => e.to_string(),
@@ -178,11 +197,65 @@ pub struct HubIdentity<'a> {
     pub ward: &'a str,
 }
 
-/// Issues a one-time join code for a role (and team) and returns the QR payload.
+/// Who a pairing code makes the new device: a role, a team, and (for volunteers, and leads who
+/// record visits) the volunteer its visits are credited to. Checked against the plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceFor {
+    pub role: Role,
+    pub team: Option<TeamId>,
+    pub volunteer: Option<VolunteerId>,
+}
+
+impl DeviceFor {
+    /// A device for a volunteer of the plan, in their team.
+    pub fn volunteer(store: &Store, volunteer: &VolunteerId) -> Result<DeviceFor, HubError> {
+        DeviceFor {
+            role: Role::Volunteer,
+            team: None,
+            volunteer: Some(volunteer.clone()),
+        }
+        .checked(store)
+    }
+
+    /// Fills the team in from the volunteer's and checks the two agree with the plan.
+    pub fn checked(mut self, store: &Store) -> Result<DeviceFor, HubError> {
+        if let Some(v) = &self.volunteer {
+            let found = store
+                .volunteers()?
+                .into_iter()
+                .find(|x| &x.id == v)
+                .ok_or_else(|| HubError::UnknownVolunteer(v.to_string()))?;
+            match (&self.team, &found.team) {
+                (None, t) => self.team = t.clone(),
+                (Some(t), Some(planned)) if t != planned => {
+                    return Err(HubError::VolunteerNotInTeam {
+                        volunteer: v.to_string(),
+                        team: t.to_string(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        if self.role == Role::Volunteer && self.volunteer.is_none() {
+            return Err(HubError::VolunteerWithoutName);
+        }
+        if self.role == Role::Volunteer && self.team.is_none() {
+            return Err(HubError::VolunteerWithoutTeam);
+        }
+        if let Some(t) = &self.team
+            && !store.hub_team_exists(t)?
+        {
+            return Err(HubError::UnknownTeam(t.to_string()));
+        }
+        Ok(self)
+    }
+}
+
+/// Issues a one-time join code for a device (checked with [`DeviceFor::checked`]) and returns
+/// the QR payload.
 pub fn new_pairing(
     store: &Store,
-    role: Role,
-    team: Option<&TeamId>,
+    device: &DeviceFor,
     hub: &HubIdentity<'_>,
     ttl_secs: i64,
     now: i64,
@@ -192,25 +265,28 @@ pub fn new_pairing(
         fingerprint,
         ward,
     } = *hub;
-    if role == Role::Volunteer && team.is_none() {
-        return Err(HubError::VolunteerWithoutTeam);
-    }
-    if let Some(t) = team
-        && !store.hub_team_exists(t)?
-    {
-        return Err(HubError::UnknownTeam(t.to_string()));
-    }
+    let DeviceFor {
+        role,
+        team,
+        volunteer,
+    } = device.clone().checked(store)?;
+    let team = team.as_ref();
     let code = new_join_code(rand::random());
     let expires_at = now + ttl_secs;
     let label = format!(
-        "{}{}",
+        "{}{}{}",
         role.as_str(),
-        team.map(|t| format!(" {t}")).unwrap_or_default()
+        team.map(|t| format!(" {t}")).unwrap_or_default(),
+        volunteer
+            .as_ref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default()
     );
     store.hub_add_join_code(
         &gocua_sync::pairing::normalize_join_code(&code),
         role,
         team,
+        volunteer.as_ref(),
         &label,
         expires_at,
     )?;

@@ -45,6 +45,11 @@ pub struct Hub {
 
 impl Hub {
     pub fn new(mut store: Store, limits: HubLimits) -> Arc<Hub> {
+        // Visits the office records on the hub itself are the office's, also when a phone
+        // hands them back to this hub restored from an older backup.
+        if let Err(e) = store.hub_bind_own_actor(now()) {
+            eprintln!("gocua hub: could not record the hub's own actor: {e}");
+        }
         let ward = store
             .plan_state()
             .ok()
@@ -161,6 +166,7 @@ async fn pair(
         tokio::time::sleep(FAILURE_DELAY * (failures - FREE_FAILURES)).await;
     }
     let code = gocua_sync::pairing::normalize_join_code(&req.code);
+    let actor = req.actor.as_deref().and_then(parse_actor);
     let name = gocua_domain::text::normalize_display(&req.device_name);
     let name = if name.is_empty() {
         "điện thoại".to_string()
@@ -172,9 +178,11 @@ async fn pair(
         let device_id = DeviceId::random(rand::random()).to_string();
         let token = random_hex(32);
         let store = hub2.lock();
-        store
-            .hub_redeem_join_code(&code, &device_id, &name, &token, now())
-            .map(|r| r.map(|d| (d, token)))
+        let redeemed = store.hub_redeem_join_code(&code, &device_id, &name, &token, now())?;
+        if let (Ok(_), Some(actor)) = (&redeemed, actor.as_deref()) {
+            store.hub_bind_actor(&device_id, actor, now())?;
+        }
+        Ok::<_, gocua_store::Error>(redeemed.map(|d| (d, token)))
     })
     .await
     .map_err(ApiError::internal)??;
@@ -184,6 +192,7 @@ async fn pair(
             token,
             role: dev.role.as_str().to_string(),
             team: dev.team.map(|t| t.to_string()),
+            volunteer: dev.volunteer.map(|v| v.to_string()),
             ward: hub.ward.clone(),
         })),
         Err(why) => {
@@ -247,7 +256,31 @@ fn authenticate(store: &Store, headers: &HeaderMap) -> Result<gocua_store::hub::
     Ok(dev)
 }
 
-/// What a device may receive and write.
+/// An Automerge actor id as a device declares it (hex, at most 32 bytes).
+fn parse_actor(hex_actor: &str) -> Option<Vec<u8>> {
+    let bytes = hex::decode(hex_actor.trim()).ok()?;
+    (!bytes.is_empty() && bytes.len() <= 32).then_some(bytes)
+}
+
+/// Binds the actor a device declares in its request to it (first come; never moved).
+fn bind_declared_actor(
+    store: &Store,
+    dev: &gocua_store::hub::Device,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    if let Some(actor) = headers
+        .get(api::ACTOR_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_actor)
+    {
+        store.hub_bind_actor(&dev.id, &actor, now())?;
+    }
+    Ok(())
+}
+
+/// What a device may receive and write, from the hub's own records only: its team's
+/// assignment, the documents the hub delivered to or accepted from it, and the actors bound to
+/// devices (for who its visits may be credited to).
 pub fn access_for(store: &Store, dev: &gocua_store::hub::Device) -> Result<Access, ApiError> {
     let allowed = match (dev.role, &dev.team) {
         (Role::Office, _) | (Role::Lead, None) => store.hub_all_households()?,
@@ -259,6 +292,8 @@ pub fn access_for(store: &Store, dev: &gocua_store::hub::Device) -> Result<Acces
         can_write_plan: dev.role.may_write_plan(),
         may_correct: dev.role >= Role::Lead,
         allowed,
+        held: store.hub_device_docs(&dev.id)?,
+        authors: Some(Arc::new(store.hub_authors()?)),
     })
 }
 
@@ -287,6 +322,7 @@ async fn sync(
                 "This sync batch was already received (an old batch replayed) and is refused",
             ));
         }
+        bind_declared_actor(&store, &dev, &headers)?;
         let access = access_for(&store, &dev)?;
         let (resp, _stats) = hub_round(&mut *store, &access, req, hub.limits)?;
         wire::encode(&resp).map_err(ApiError::internal)
@@ -310,6 +346,7 @@ async fn status(
             device_id: dev.id,
             role: dev.role.as_str().to_string(),
             team: dev.team.map(|t| t.to_string()),
+            volunteer: dev.volunteer.map(|v| v.to_string()),
             documents: access.allowed.len() as u64 + 1,
             last_batch: dev.last_batch,
         }))

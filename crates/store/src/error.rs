@@ -70,14 +70,33 @@ impl Error {
                 )
             }
             Error::Domain(e) => e.message(lang),
-            Error::Forbidden { doc, what } => format!(
-                "Thiết bị này không được phép {} (hộ {doc}): chỉ tổ trưởng hoặc văn phòng phường",
-                match *what {
-                    "correct residents" => "điều chỉnh trạng thái nhân khẩu",
-                    "change the imported baseline" => "sửa dữ liệu gốc đã nhập",
-                    _ => "sửa hoặc xoá lượt thăm đã ghi",
-                }
-            ),
+            Error::Forbidden { doc, what } => {
+                let (action, only_leads) = match *what {
+                    "correct residents" => ("điều chỉnh trạng thái nhân khẩu", true),
+                    "change the imported baseline" => ("sửa dữ liệu gốc đã nhập", true),
+                    "record a visit from a device the hub does not know" => (
+                        "ghi lượt thăm từ một thiết bị máy chủ phường không biết",
+                        false,
+                    ),
+                    "record a visit in another device's name" => {
+                        ("ghi lượt thăm dưới tên thiết bị khác", false)
+                    }
+                    "credit a visit to another volunteer" => {
+                        ("ghi lượt thăm cho tình nguyện viên khác", false)
+                    }
+                    "credit a visit to another team" => ("ghi lượt thăm cho tổ khác", false),
+                    "record for another volunteer without saying who entered it" => {
+                        ("ghi hộ người khác mà không ghi rõ người nhập", false)
+                    }
+                    _ => ("sửa hoặc xoá lượt thăm đã ghi", false),
+                };
+                let tail = if only_leads {
+                    ": chỉ tổ trưởng hoặc văn phòng phường"
+                } else {
+                    ""
+                };
+                format!("Thiết bị này không được phép {action} (hộ {doc}){tail}")
+            }
             Error::Injected(at) => format!("Lỗi giả lập tại {at}"),
         }
     }

@@ -65,9 +65,10 @@ fn check_identity(id: &str, kind: DocKind, doc: &impl ReadDoc, empty: bool) -> R
 /// append-only for everyone; corrections and the imported baseline are for leads and the office.
 fn check_policy(
     id: &str,
-    policy: gocua_sync::MergePolicy,
+    policy: &gocua_sync::MergePolicy,
     before: &HouseholdState,
     after: &HouseholdState,
+    doc: &impl ReadDoc,
 ) -> Result<()> {
     let forbidden = |what| {
         Err(Error::Forbidden {
@@ -78,6 +79,27 @@ fn check_policy(
     for v in &before.visits {
         if !after.visits.iter().any(|w| w == v) {
             return forbidden("rewrite or delete recorded visits");
+        }
+    }
+    if let Some(authors) = &policy.authors {
+        // Who wrote each new visit is the actor of the change that put it, bound to a device by
+        // the hub's records; what the visit says about itself must agree with that device.
+        for v in after
+            .visits
+            .iter()
+            .filter(|v| !before.visits.iter().any(|b| b.id == v.id))
+        {
+            for (_, exid) in doc.get_all(ROOT, format!("v.{}", v.id).as_str())? {
+                let automerge::ObjId::Id(_, actor, _) = exid else {
+                    continue;
+                };
+                let Some(author) = authors.get(actor.to_bytes()) else {
+                    return forbidden("record a visit from a device the hub does not know");
+                };
+                if let Some(why) = gocua_sync::protocol::credit_refusal(author, v) {
+                    return forbidden(why);
+                }
+            }
         }
     }
     if policy.may_correct {
@@ -140,7 +162,7 @@ impl Store {
         }
         let mut missing: Vec<Vec<ChangeHash>> = vec![Vec::new(); items.len()];
         let actor = self.actor.clone();
-        let policy = self.merge_policy;
+        let policy = self.merge_policy.clone();
         let outcomes =
             self.write_docs_with(kinds, crate::docs::Projection::Full, |i, id, doc| {
                 let kind = DocKind::of(id)?;
@@ -164,7 +186,7 @@ impl Store {
                 doc.load_incremental(bytes)
                     .map_err(|e| Error::CorruptDoc(id.to_string(), e.to_string()))?;
                 if let Some(before) = &before {
-                    check_policy(id, policy, before, &household_doc::read(doc, id))?;
+                    check_policy(id, &policy, before, &household_doc::read(doc, id), doc)?;
                 }
                 let empty = doc.get_heads().is_empty();
                 check_identity(id, kind, doc, empty)?;
@@ -198,7 +220,7 @@ impl Store {
         };
         let mut out = None;
         let mut step = Some(step);
-        let policy = self.merge_policy;
+        let policy = self.merge_policy.clone();
         self.write_docs(
             vec![(id.to_string(), kind, Presence::CreateIfMissing)],
             |_, _, doc| {
@@ -207,7 +229,7 @@ impl Store {
                     out = Some(step(doc, &mut state)?);
                 }
                 if let Some(before) = &before {
-                    check_policy(id, policy, before, &household_doc::read(doc, id))?;
+                    check_policy(id, &policy, before, &household_doc::read(doc, id), doc)?;
                 }
                 Ok(())
             },
@@ -434,6 +456,10 @@ impl gocua_sync::Replica for Store {
         docs: Option<&[String]>,
     ) -> Result<(), gocua_sync::ReplicaError> {
         Ok(self.forget_peer(peer, docs)?)
+    }
+
+    fn note_held(&mut self, peer: &str, docs: &[String]) -> Result<(), gocua_sync::ReplicaError> {
+        Ok(self.hub_note_device_docs(peer, docs)?)
     }
 
     fn protocol_step(

@@ -61,6 +61,7 @@ fn residents_activated_before_the_campaign_are_baseline_not_new() {
             volunteer: VolunteerId::parse("p-1").unwrap(),
             team: None,
             device: None,
+            recorded_by: None,
             outcome: HouseholdOutcome::Met,
             actions: vec![action("r-1"), action("r-2")],
             household_blockers: vec![],

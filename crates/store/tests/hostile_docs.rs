@@ -36,6 +36,7 @@ fn visit(household: &str, resident: &str) -> Visit {
         volunteer: VolunteerId::parse("p-01").unwrap(),
         team: None,
         device: None,
+        recorded_by: None,
         outcome: HouseholdOutcome::Met,
         actions: vec![ResidentAction {
             resident: ResidentId::parse(resident).unwrap(),

@@ -185,6 +185,7 @@ fn visit(
         volunteer: id::<VolunteerId>("p-1"),
         team: Some(id::<TeamId>("t-1")),
         device: None,
+        recorded_by: None,
         outcome,
         actions: actions
             .into_iter()

@@ -10,7 +10,15 @@ pub const PATH_STATUS: &str = "/v1/status";
 pub struct PairRequest {
     pub code: String,
     pub device_name: String,
+    /// The replica's Automerge actor (hex): the hub binds it to the new device, so visits
+    /// written with it are credited as this device may credit them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
 }
+
+/// Header in which a device declares its Automerge actor (hex) on every sync: a replica
+/// restored from a backup writes with a new one.
+pub const ACTOR_HEADER: &str = "x-gocua-actor";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PairResponse {
@@ -20,6 +28,9 @@ pub struct PairResponse {
     /// "volunteer", "lead" or "office".
     pub role: String,
     pub team: Option<String>,
+    /// The volunteer the device was paired for (its visits are credited to them).
+    #[serde(default)]
+    pub volunteer: Option<String>,
     pub ward: String,
 }
 
@@ -29,6 +40,8 @@ pub struct StatusResponse {
     pub device_id: String,
     pub role: String,
     pub team: Option<String>,
+    #[serde(default)]
+    pub volunteer: Option<String>,
     /// Documents the device may hold (its households and the plan).
     pub documents: u64,
     /// The newest sync batch the hub accepted from this device: a phone restored from a backup

@@ -9,9 +9,11 @@
 //! missing) falls back to Automerge's own sync protocol with persisted per-(peer, document)
 //! state, round after round until neither side has a message.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use automerge::{ChangeHash, sync::Message};
+use gocua_domain::{Role, TeamId, VolunteerId};
 use sha2::{Digest, Sha256};
 
 use crate::wire::{
@@ -38,19 +40,70 @@ pub struct Merged {
     pub missing_deps: Vec<ChangeHash>,
 }
 
-/// What the protocol needs from a replica. Implemented by the store.
+/// Who a device is, as the hub's own records say (pairing), for checking who the visits it
+/// writes are credited to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Author {
+    pub device: String,
+    pub role: Role,
+    pub volunteer: Option<VolunteerId>,
+    pub team: Option<TeamId>,
+}
+
+/// The hub's binding of Automerge actor ids (raw bytes) to the devices that write with them.
+pub type Authors = HashMap<Vec<u8>, Author>;
+
+/// The device name the hub's own actors are bound to (the office working on the hub itself).
+pub const HUB_AUTHOR: &str = "hub";
+
+/// Why a visit written by `author` may not be credited as it is, if it may not.
+pub fn credit_refusal(author: &Author, v: &gocua_domain::Visit) -> Option<&'static str> {
+    if author.device != HUB_AUTHOR && v.device.as_ref().map(|d| d.as_str()) != Some(&author.device)
+    {
+        return Some("record a visit in another device's name");
+    }
+    match author.role {
+        Role::Volunteer => {
+            if author.volunteer.as_ref() != Some(&v.volunteer) {
+                return Some("credit a visit to another volunteer");
+            }
+            if v.recorded_by.is_some() && v.recorded_by != author.volunteer {
+                return Some("credit a visit to another volunteer");
+            }
+            if v.team.is_some() && v.team != author.team {
+                return Some("credit a visit to another team");
+            }
+            None
+        }
+        Role::Lead | Role::Office => match &author.volunteer {
+            Some(me) if *me != v.volunteer && v.recorded_by.as_ref() != Some(me) => {
+                Some("record for another volunteer without saying who entered it")
+            }
+            _ => None,
+        },
+    }
+}
+
 /// What merged changes may do to a household, beyond what every device may (visits, resident
 /// edits). Decided by the hub per device; a phone trusts its hub.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MergePolicy {
     /// Lead corrections (the only way down the funnel) and changes to the imported baseline.
     pub may_correct: bool,
+    /// When set, every visit a merge adds must be written by a known actor and credited as
+    /// that actor's device may credit it (a volunteer's device: only its own volunteer; leads
+    /// and the office: anyone, saying who recorded it).
+    pub authors: Option<Arc<Authors>>,
 }
 
 impl MergePolicy {
-    pub const TRUSTED: MergePolicy = MergePolicy { may_correct: true };
+    pub const TRUSTED: MergePolicy = MergePolicy {
+        may_correct: true,
+        authors: None,
+    };
 }
 
+/// What the protocol needs from a replica. Implemented by the store.
 pub trait Replica {
     /// The policy merges and protocol steps obey until it is set again.
     fn set_merge_policy(&mut self, _policy: MergePolicy) {}
@@ -96,6 +149,11 @@ pub trait Replica {
         doc: &str,
         incoming: Option<Message>,
     ) -> Result<Option<Message>, ReplicaError>;
+    /// The hub notes documents it delivered to or accepted from `peer`: the record that later
+    /// lets the device push work on a household reassigned away from it.
+    fn note_held(&mut self, _peer: &str, _docs: &[String]) -> Result<(), ReplicaError> {
+        Ok(())
+    }
 }
 
 fn to_wire(h: &[ChangeHash]) -> Vec<Hash> {
@@ -157,7 +215,8 @@ fn merge_isolating<R: Replica>(
     }
 }
 
-/// What a device may do, decided by the hub outside the CRDT.
+/// What a device may do, decided by the hub outside the CRDT from its own records: never from
+/// what the device says it holds.
 #[derive(Clone, Debug, Default)]
 pub struct Access {
     /// The device's id: the peer name under which records and protocol state are kept.
@@ -167,6 +226,56 @@ pub struct Access {
     pub may_correct: bool,
     /// Household documents assigned to the device's team (or all of them for the office).
     pub allowed: BTreeSet<String>,
+    /// Household documents the hub delivered to or accepted from this device. Work on one of
+    /// them that was reassigned away meanwhile is still accepted; it is never sent again.
+    pub held: BTreeSet<String>,
+    /// Actor bindings for the credit check of visits (`None`: no check, e.g. in-process tests).
+    pub authors: Option<Arc<Authors>>,
+}
+
+impl Access {
+    /// The most entries any list of a request from this device can legitimately have: one per
+    /// document it may hold, plus the plan.
+    pub fn max_docs(&self) -> usize {
+        self.allowed.len() + self.held.difference(&self.allowed).count() + 1
+    }
+
+    fn may_hold(&self, doc: &str) -> bool {
+        doc == PLAN_DOC || self.allowed.contains(doc) || self.held.contains(doc)
+    }
+}
+
+/// Heads a document can legitimately have at once (one per concurrent writer).
+pub const MAX_HEADS: usize = 256;
+
+/// Refuses a request whose lists are longer than anything the device may hold, before any
+/// store work: a small compressed claim can list millions of documents.
+pub fn check_request_bounds(access: &Access, req: &SyncRequest) -> Result<(), ReplicaError> {
+    let cap = access.max_docs();
+    let claim_len = match &req.claim {
+        Claim::Digest(_) => 0,
+        Claim::Full(list) => list.len(),
+    };
+    let heads_ok = |h: &[Hash]| h.len() <= MAX_HEADS;
+    let too_many_heads = match &req.claim {
+        Claim::Digest(_) => false,
+        Claim::Full(list) => list.iter().any(|e| !heads_ok(&e.heads)),
+    } || req
+        .push
+        .iter()
+        .any(|d| !heads_ok(&d.heads) || !heads_ok(&d.base));
+    if claim_len > cap || req.push.len() > cap || req.protocol.len() > cap || too_many_heads {
+        return Err(ReplicaError {
+            code: "request_too_large".into(),
+            message_vi: format!(
+                "Yêu cầu đồng bộ liệt kê nhiều tài liệu hơn thiết bị được giữ (tối đa {cap})"
+            ),
+            message_en: format!(
+                "The sync request lists more documents than the device may hold (at most {cap})"
+            ),
+        });
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -202,8 +311,10 @@ pub fn hub_round<R: Replica>(
     req: SyncRequest,
     limits: HubLimits,
 ) -> Result<(SyncResponse, RoundStats), ReplicaError> {
+    check_request_bounds(access, &req)?;
     r.set_merge_policy(MergePolicy {
         may_correct: access.may_correct,
+        authors: access.authors.clone(),
     });
     let out = hub_round_inner(r, access, req, limits);
     r.set_merge_policy(MergePolicy::TRUSTED);
@@ -235,9 +346,11 @@ fn hub_round_inner<R: Replica>(
             }
         }
         Claim::Full(list) => {
+            // The claim only says which heads the device has of documents the hub knows it may
+            // hold; anything else in it is ignored.
             let mut fresh = BTreeMap::new();
             for HeldDoc { doc, heads } in list {
-                if r.heads(doc)?.is_some() {
+                if access.may_hold(doc) && r.heads(doc)?.is_some() {
                     fresh.insert(doc.clone(), from_wire(heads));
                 }
             }
@@ -248,7 +361,6 @@ fn hub_round_inner<R: Replica>(
             records = fresh;
         }
     }
-    let held_before: BTreeSet<String> = records.keys().cloned().collect();
 
     // 2. Pushes: merge what the device may write; refuse the rest, saying why.
     let mut to_protocol: Vec<String> = Vec::new();
@@ -274,7 +386,7 @@ fn hub_round_inner<R: Replica>(
                 "Mã tài liệu không hợp lệ",
                 "Invalid document id",
             ))
-        } else if !access.allowed.contains(doc) && !held_before.contains(doc) {
+        } else if !access.may_hold(doc) {
             Some(refused(
                 doc,
                 "forbidden_household",
@@ -347,9 +459,7 @@ fn hub_round_inner<R: Replica>(
 
     // 3. Protocol messages, for documents the fast path could not settle.
     for DocMsg { doc, msg } in req.protocol {
-        let readable =
-            doc == PLAN_DOC || access.allowed.contains(&doc) || held_before.contains(&doc);
-        if !readable || !(doc == PLAN_DOC || is_household_id(&doc)) {
+        if !access.may_hold(&doc) || !(doc == PLAN_DOC || is_household_id(&doc)) {
             stats.refused += 1;
             resp.results.push(refused(
                 &doc,
@@ -395,6 +505,7 @@ fn hub_round_inner<R: Replica>(
         match r.protocol_step(peer, &doc, Some(message)) {
             Ok(Some(reply)) => {
                 stats.protocol_msgs += 1;
+                let reply = write_only(access, &doc, reply);
                 resp.protocol.push(DocMsg {
                     doc,
                     msg: reply.encode(),
@@ -415,6 +526,7 @@ fn hub_round_inner<R: Replica>(
     for doc in to_protocol {
         if let Some(m) = r.protocol_step(peer, &doc, None)? {
             stats.protocol_msgs += 1;
+            let m = write_only(access, &doc, m);
             resp.protocol.push(DocMsg {
                 doc,
                 msg: m.encode(),
@@ -435,6 +547,8 @@ fn hub_round_inner<R: Replica>(
             })
             .collect();
         r.set_peer_records(peer, &accepted)?;
+        let docs: Vec<String> = accepted.into_iter().map(|(d, _)| d).collect();
+        r.note_held(peer, &docs)?;
         return Ok((resp, stats));
     }
 
@@ -512,9 +626,24 @@ fn hub_round_inner<R: Replica>(
         }
     }
     r.set_peer_records(peer, &updates)?;
+    let delivered: Vec<String> = updates
+        .into_iter()
+        .map(|(d, _)| d)
+        .filter(|d| d != PLAN_DOC)
+        .collect();
+    r.note_held(peer, &delivered)?;
     resp.more = remaining > 0;
     resp.remaining_docs = remaining;
     Ok((resp, stats))
+}
+
+/// A protocol reply about a household no longer assigned to the device carries no changes: the
+/// device may still hand in its work on it, but receives nothing new of it.
+fn write_only(access: &Access, doc: &str, mut m: Message) -> Message {
+    if doc != PLAN_DOC && !access.allowed.contains(doc) {
+        m.changes = Vec::<Vec<u8>>::new().into();
+    }
+    m
 }
 
 /// A refusal reported to the phone's user.

@@ -311,6 +311,7 @@ fn blank_visit(rng: &mut impl Rng, h: &Household, v: &Volunteer, at: Timestamp) 
         volunteer: v.id.clone(),
         team: v.team.clone(),
         device: None,
+        recorded_by: None,
         outcome: HouseholdOutcome::Met,
         actions: Vec::new(),
         household_blockers: Vec::new(),

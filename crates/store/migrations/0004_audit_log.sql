@@ -1,0 +1,1 @@
+-- Placeholder until the audit log lands: keeps migration numbers in step.
