@@ -218,7 +218,6 @@ async fn lists_longer_than_what_the_device_may_hold_are_refused_before_any_work(
 /// Pushes one visit on one of the phone's own households, as built by `edit`, and returns the
 /// hub's verdict on it.
 async fn push_visit(
-    hub: &TestHub,
     phone: &mut Phone,
     g: &gocua_wardgen::GeneratedWard,
     edit: impl FnOnce(&mut gocua_domain::Visit),
@@ -272,7 +271,7 @@ async fn a_volunteers_device_may_credit_only_its_own_volunteer() {
     let on_hub = |id: &str| hub.with_store(|s| s.visit_ids().unwrap().contains(id));
 
     // Credited to another volunteer: refused, not on the hub.
-    let (id, refusal) = push_visit(&hub, &mut phone, &g, |v| {
+    let (id, refusal) = push_visit(&mut phone, &g, |v| {
         v.volunteer = someone_else.clone();
     })
     .await;
@@ -281,7 +280,7 @@ async fn a_volunteers_device_may_credit_only_its_own_volunteer() {
 
     // A fresh phone for each forgery: a refused change stays on the phone that made it.
     let mut phone = paired(&hub, "máy p2", Role::Volunteer, Some(&team)).await;
-    let (id, refusal) = push_visit(&hub, &mut phone, &g, |v| {
+    let (id, refusal) = push_visit(&mut phone, &g, |v| {
         v.team = Some(TeamId::parse(&other_team).unwrap());
     })
     .await;
@@ -289,7 +288,7 @@ async fn a_volunteers_device_may_credit_only_its_own_volunteer() {
     assert!(!on_hub(&id));
 
     let mut phone = paired(&hub, "máy p3", Role::Volunteer, Some(&team)).await;
-    let (id, refusal) = push_visit(&hub, &mut phone, &g, |v| {
+    let (id, refusal) = push_visit(&mut phone, &g, |v| {
         v.device = Some(gocua_domain::DeviceId::parse("d-0123456789abcdef").unwrap());
     })
     .await;
@@ -298,7 +297,7 @@ async fn a_volunteers_device_may_credit_only_its_own_volunteer() {
 
     // An honest visit from the same kind of device is accepted.
     let mut phone = paired(&hub, "máy p4", Role::Volunteer, Some(&team)).await;
-    let (id, refusal) = push_visit(&hub, &mut phone, &g, |_| {}).await;
+    let (id, refusal) = push_visit(&mut phone, &g, |_| {}).await;
     assert_eq!(refusal, None);
     assert!(on_hub(&id));
 }
@@ -338,7 +337,7 @@ async fn a_lead_may_record_for_others_only_saying_so() {
     };
     let mut lead = pair_lead("máy tổ trưởng").await;
     let on_hub = |id: &str| hub.with_store(|s| s.visit_ids().unwrap().contains(id));
-    let (id, refusal) = push_visit(&hub, &mut lead, &g, |v| {
+    let (id, refusal) = push_visit(&mut lead, &g, |v| {
         v.volunteer = other.clone();
         v.recorded_by = Some(lead_vol.clone());
     })
@@ -350,7 +349,7 @@ async fn a_lead_may_record_for_others_only_saying_so() {
     assert!(on_hub(&id));
 
     let mut lead = pair_lead("máy tổ trưởng 2").await;
-    let (id, refusal) = push_visit(&hub, &mut lead, &g, |v| {
+    let (id, refusal) = push_visit(&mut lead, &g, |v| {
         v.volunteer = other.clone();
         v.recorded_by = None;
     })
@@ -439,4 +438,64 @@ async fn work_on_a_household_reassigned_meanwhile_is_accepted_and_nothing_new_is
     // What it had handed in stays, and the new team's visit is on the hub, not on that phone.
     assert!(hub.with_store(|s| s.visit_ids().unwrap().contains(newer.id.as_str())));
     assert!(!vol.store.visit_ids().unwrap().contains(newer.id.as_str()));
+}
+
+#[tokio::test]
+async fn a_volunteers_phone_gets_no_volunteer_phone_numbers_and_shows_id_numbers_masked() {
+    let g = small_ward(66, 40);
+    let team = g.teams[0].id.to_string();
+    let hub = TestHub::start(&g).await;
+    let phone = paired(&hub, "máy", Role::Volunteer, Some(&team)).await;
+    let numbers: Vec<&str> = g
+        .volunteers
+        .iter()
+        .map(|v| v.phone.as_str())
+        .filter(|p| !p.is_empty())
+        .collect();
+    assert!(
+        !numbers.is_empty(),
+        "the generated ward has volunteers' numbers"
+    );
+    // The hub keeps them for the office...
+    let kept = hub.with_store(|s| s.volunteers().unwrap());
+    assert!(kept.iter().all(|v| numbers.contains(&v.phone.as_str())));
+    // ...but the plan every device receives carries none, not even in its history.
+    let plan = hub.with_store(|s| s.doc_bytes(gocua_store::PLAN_DOC_ID).unwrap().unwrap());
+    let text = String::from_utf8_lossy(&plan);
+    for n in &numbers {
+        assert!(
+            !text.contains(n),
+            "volunteer number {n} in the plan document"
+        );
+    }
+    assert!(
+        phone
+            .store
+            .volunteers()
+            .unwrap()
+            .iter()
+            .all(|v| v.phone.is_empty())
+    );
+
+    // The household screen of a volunteer masks ID and phone numbers.
+    let hid = phone.household_ids().into_iter().next().unwrap();
+    let store = Store::open(&phone.dir.path().join("phone.sqlite")).unwrap();
+    let mut app = gocua_app::App::new(store, gocua_domain::Lang::Vi).unwrap();
+    let shown = app
+        .dispatch_json("household_detail", serde_json::json!({ "id": hid }))
+        .unwrap();
+    let residents = shown["residents"].as_array().unwrap();
+    let with_numbers: Vec<&serde_json::Value> = residents
+        .iter()
+        .filter(|r| !r["cccd_number"].as_str().unwrap_or("").is_empty())
+        .collect();
+    assert!(!with_numbers.is_empty());
+    for r in with_numbers {
+        let id = r["cccd_number"].as_str().unwrap();
+        assert!(id.contains("*****"), "{id}");
+    }
+    for r in residents {
+        let p = r["phone"].as_str().unwrap_or("");
+        assert!(p.is_empty() || p.contains(" *** "), "{p}");
+    }
 }

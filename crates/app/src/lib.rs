@@ -167,7 +167,9 @@ impl App {
             Command::ListHouseholds(a) => {
                 Response::Households(self.store.households(&a.filter, today)?)
             }
-            Command::HouseholdDetail(a) => Response::Household(Box::new(self.household(&a.id)?)),
+            Command::HouseholdDetail(a) => {
+                Response::Household(Box::new(self.household_shown(&a.id)?))
+            }
             Command::RecordVisit(a) => Response::Visit(Box::new(self.record_visit(a)?)),
             Command::BookRevisit(a) => Response::Visit(Box::new(self.book_revisit(a)?)),
             Command::Correct(a) => Response::Correction(self.correct(a)?),
@@ -209,6 +211,19 @@ impl App {
                 kind: "household",
                 id: id.to_string(),
             })
+    }
+
+    /// A household as this user is shown it: a volunteer sees ID and phone numbers masked
+    /// (they check the card itself at the door); leads and the office see them whole.
+    fn household_shown(&self, id: &gocua_domain::HouseholdId) -> Result<HouseholdDetail> {
+        let mut d = self.household(id)?;
+        if self.identity.role == gocua_domain::Role::Volunteer {
+            for r in &mut d.residents {
+                r.cccd_number = gocua_domain::text::mask_id_number(&r.cccd_number);
+                r.phone = gocua_domain::text::mask_phone(&r.phone);
+            }
+        }
+        Ok(d)
     }
 
     fn campaign(&self) -> Result<Campaign> {

@@ -48,6 +48,35 @@ pub fn normalize_display(s: &str) -> String {
     out.finish()
 }
 
+/// A phone number as lists and exports show it to roles that do not need it whole:
+/// "0912345678" → "0912 *** 678". Too short to mask safely: all hidden.
+pub fn mask_phone(phone: &str) -> String {
+    mask(phone, " *** ", false)
+}
+
+/// A CCCD / personal id number as lists show it: "001088012345" → "0010*****345".
+pub fn mask_id_number(id: &str) -> String {
+    mask(id, "*", true)
+}
+
+fn mask(s: &str, stars: &str, per_char: bool) -> String {
+    let chars: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+    if chars.is_empty() {
+        return String::new();
+    }
+    if chars.len() < 8 {
+        return "***".into();
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 3..].iter().collect();
+    let middle = if per_char {
+        stars.repeat(chars.len() - 7)
+    } else {
+        stars.to_string()
+    };
+    format!("{head}{middle}{tail}")
+}
+
 /// A full Vietnamese name split into its parts: "Nguyễn Thị Minh Khai" is family "Nguyễn",
 /// middle "Thị Minh", given "Khai".
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -440,6 +469,17 @@ impl KeyBuilder {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn masks_keep_only_the_ends() {
+        use super::{mask_id_number, mask_phone};
+        assert_eq!(mask_phone("0912345678"), "0912 *** 678");
+        assert_eq!(mask_phone("0912 345 678"), "0912 *** 678");
+        assert_eq!(mask_id_number("001088012345"), "0010*****345");
+        assert_eq!(mask_id_number("012345678"), "0123**678");
+        assert_eq!(mask_phone("12345"), "***");
+        assert_eq!(mask_phone(""), "");
+    }
+
     use super::*;
     use expect_test::{Expect, expect};
     use proptest::prelude::*;

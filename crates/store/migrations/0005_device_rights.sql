@@ -23,3 +23,10 @@ CREATE TABLE hub_device_actors (
     device_id TEXT NOT NULL,
     since     INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+-- Volunteers' phone numbers stay on the replica that imported them (the hub): the plan document,
+-- which every device receives, carries none.
+CREATE TABLE volunteer_contacts (
+    volunteer_id TEXT PRIMARY KEY,
+    phone        TEXT NOT NULL
+) WITHOUT ROWID;

@@ -805,10 +805,12 @@ impl Store {
     }
 
     /// Volunteers in roster order (given name first).
+    /// The plan's volunteers; phone numbers only where this replica keeps them (the hub).
     pub fn volunteers(&self) -> Result<Vec<Volunteer>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, name, org, team, role, phone FROM p_volunteers")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT v.id, v.name, v.org, v.team, v.role, COALESCE(c.phone, v.phone)
+                 FROM p_volunteers v LEFT JOIN volunteer_contacts c ON c.volunteer_id = v.id",
+        )?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {

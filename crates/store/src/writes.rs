@@ -21,13 +21,28 @@ pub struct UpsertSummary {
 impl Store {
     /// Creates the plan document (ward, campaign, ...) if missing, and writes the entries.
     pub fn put_plan(&mut self, entries: &[PlanEntry]) -> Result<bool> {
+        // Every device receives the plan: volunteers' phone numbers stay in this replica.
+        let mut entries = entries.to_vec();
+        {
+            let mut stmt = self.conn.prepare_cached(
+                "INSERT OR REPLACE INTO volunteer_contacts (volunteer_id, phone) VALUES (?1, ?2)",
+            )?;
+            for e in &mut entries {
+                if let PlanEntry::Volunteer(v) = e
+                    && !v.phone.is_empty()
+                {
+                    stmt.execute(rusqlite::params![v.id.as_str(), v.phone])?;
+                    v.phone.clear();
+                }
+            }
+        }
         let out = self.write_docs(
             vec![(
                 PLAN_DOC_ID.to_string(),
                 DocKind::Plan,
                 Presence::CreateIfMissing,
             )],
-            |_, _, doc| plan_doc::put_entries(doc, entries),
+            |_, _, doc| plan_doc::put_entries(doc, &entries),
         )?;
         Ok(out[0].changed)
     }
