@@ -63,10 +63,10 @@ fn add_device(
         phone.meta_set("device.volunteer", v.as_str()).unwrap();
     }
     // What the phone declares when it pairs.
-    hub.hub_bind_actor(&id, &phone.actor().to_bytes(), 0)
+    hub.hub_bind_actor(&id, phone.actor().to_bytes(), 0)
         .expect("bind actor");
     let tampered_actor = automerge::ActorId::random();
-    hub.hub_bind_actor(&id, &tampered_actor.to_bytes(), 0)
+    hub.hub_bind_actor(&id, tampered_actor.to_bytes(), 0)
         .expect("bind actor");
     Dev {
         hub_record: dev,
