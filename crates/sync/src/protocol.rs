@@ -234,10 +234,17 @@ pub struct Access {
 }
 
 impl Access {
-    /// The most entries any list of a request from this device can legitimately have: one per
-    /// document it may hold, plus the plan.
-    pub fn max_docs(&self) -> usize {
+    /// Documents this device may hold: its households and the plan.
+    pub fn may_hold_count(&self) -> usize {
         self.allowed.len() + self.held.difference(&self.allowed).count() + 1
+    }
+
+    /// The most entries a list of a request from this device may have. Twice what it may hold,
+    /// plus a little: a phone that holds a few documents the hub no longer knows it has (paired
+    /// again, a hub restored from a backup) still syncs, and their entries are refused one by one
+    /// at no cost; a claim of millions is refused whole.
+    pub fn max_list(&self) -> usize {
+        2 * self.may_hold_count() + 64
     }
 
     fn may_hold(&self, doc: &str) -> bool {
@@ -251,7 +258,7 @@ pub const MAX_HEADS: usize = 256;
 /// Refuses a request whose lists are longer than anything the device may hold, before any
 /// store work: a small compressed claim can list millions of documents.
 pub fn check_request_bounds(access: &Access, req: &SyncRequest) -> Result<(), ReplicaError> {
-    let cap = access.max_docs();
+    let cap = access.max_list();
     let claim_len = match &req.claim {
         Claim::Digest(_) => 0,
         Claim::Full(list) => list.len(),
@@ -268,10 +275,10 @@ pub fn check_request_bounds(access: &Access, req: &SyncRequest) -> Result<(), Re
         return Err(ReplicaError {
             code: "request_too_large".into(),
             message_vi: format!(
-                "Yêu cầu đồng bộ liệt kê nhiều tài liệu hơn thiết bị được giữ (tối đa {cap})"
+                "Yêu cầu đồng bộ liệt kê nhiều tài liệu hơn thiết bị được giữ (tối đa {cap} mục)"
             ),
             message_en: format!(
-                "The sync request lists more documents than the device may hold (at most {cap})"
+                "The sync request lists more documents than the device may hold (at most {cap} entries)"
             ),
         });
     }
