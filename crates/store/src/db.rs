@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_replica.sql"),
     include_str!("../migrations/0002_household_scoped_keys.sql"),
     include_str!("../migrations/0003_resident_baseline.sql"),
+    include_str!("../migrations/0004_audit_log.sql"),
 ];
 
 /// Bump when the projection is derived differently (a sort key, a rule): replicas then rebuild
