@@ -455,7 +455,10 @@ mod tests {
     #[test]
     fn limited_decoding_refuses_bodies_past_the_limit() {
         let f = encode(&sample()).unwrap();
-        assert_eq!(decode_limited::<SyncRequest>(&f, 1 << 20).unwrap(), sample());
+        assert_eq!(
+            decode_limited::<SyncRequest>(&f, 1 << 20).unwrap(),
+            sample()
+        );
         // The declared body is over the limit: refused before any inflating.
         assert!(matches!(
             decode_limited::<SyncRequest>(&f, 100).unwrap_err(),
