@@ -89,7 +89,10 @@ impl RunningHub {
             let _ = s.send(());
         }
         let _ = (&mut self.task).await;
+        // Wait until the flusher is gone: it holds the hub, and the store must be closed (its
+        // WAL checkpointed) when this returns, so the file can be copied as a backup.
         self.flusher.abort();
+        let _ = (&mut self.flusher).await;
         let hub = self.hub.clone();
         let _ = tokio::task::spawn_blocking(move || hub.flush_audit()).await;
     }
