@@ -204,7 +204,7 @@ fn hub_child(spec: &str) {
         }))
         .expect("start hub");
     let payloads: Vec<String> = {
-        let store = hub.hub.store.lock().expect("hub store");
+        let mut store = hub.hub.store.lock().expect("hub store");
         let teams: Vec<TeamId> = store
             .plan_state()
             .expect("plan")
@@ -313,21 +313,22 @@ async fn bombs(hub: &HubProcess, rows: &mut Vec<[String; 3]>) -> Vec<String> {
     for p in hub.flooders.clone() {
         auths.push(pair_raw(&c, hub, &p).await);
     }
-    // Bombs declaring the largest body there is, and "liars" declaring the floor a small
-    // team's volunteer may send (2 MiB) while expanding to 256 MiB: those are inflated up to
-    // the declared size and then refused.
+    // Bombs declaring the largest body there is, and "liars" declaring exactly what these
+    // devices may send (the bound of their team's documents) while expanding to 256 MiB:
+    // those are inflated up to the bound and then refused.
+    let bound = device_bound(&c, hub, &auths[0]).await;
     let max = wire::MAX_BODY;
     let bomb = bomb_frame(max as u32, max);
-    let liar = bomb_frame(gocua_hub::HttpLimits::default().min_body as u32, max);
+    let liar = bomb_frame(bound as u32, max);
     std::thread::sleep(Duration::from_millis(300));
+    let liar_setup = format!(
+        "32 paired devices, declared {:.1} MiB (their bound), expanding to 256 MiB",
+        bound as f64 / (1 << 20) as f64
+    );
     let phases: [(&str, &Vec<u8>, bool); 3] = [
         ("no credential", &bomb, false),
         ("32 paired devices, declared 256 MiB", &bomb, true),
-        (
-            "32 paired devices, declared 2 MiB, expanding to 256 MiB",
-            &liar,
-            true,
-        ),
+        (&liar_setup, &liar, true),
     ];
     for (setup, frame, with_auth) in phases {
         let before = hub.mem();
@@ -399,7 +400,7 @@ async fn claims(
         .clone();
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let held = honest.household_ids();
-    let mut measure = |phone: &mut Phone, rng: &mut ChaCha8Rng| {
+    let measure = |phone: &mut Phone, rng: &mut ChaCha8Rng| {
         for hid in held.iter().take(3) {
             let h = phone
                 .store
@@ -421,18 +422,7 @@ async fn claims(
     // The flooder: a paired volunteer of the first team, sending a full claim that fills the
     // bound of what its team may hold: the largest the hub accepts from it. Heads are random,
     // so the frame does not compress.
-    let status: api::StatusResponse = serde_json::from_slice(
-        &c.get(format!("{}{}", hub.url, api::PATH_STATUS))
-            .header("authorization", &auth)
-            .send()
-            .await
-            .expect("status")
-            .bytes()
-            .await
-            .expect("status body"),
-    )
-    .expect("status json");
-    let bound = gocua_hub::HttpLimits::default().body_for(status.documents as usize);
+    let bound = device_bound(&c, hub, &auth).await;
     let mut heads_rng = ChaCha8Rng::seed_from_u64(SEED + 1);
     let mut entry = |i: usize| HeldDoc {
         doc: format!("h-{i:07}"),
@@ -504,6 +494,22 @@ async fn claims(
         ),
     ]);
     eprintln!("  {}", rows.last().map(|r| r[2].as_str()).unwrap_or(""));
+}
+
+/// What a device may send, from the number of documents the hub says it may hold.
+async fn device_bound(c: &reqwest::Client, hub: &HubProcess, auth: &str) -> usize {
+    let status: api::StatusResponse = serde_json::from_slice(
+        &c.get(format!("{}{}", hub.url, api::PATH_STATUS))
+            .header("authorization", auth)
+            .send()
+            .await
+            .expect("status")
+            .bytes()
+            .await
+            .expect("status body"),
+    )
+    .expect("status json");
+    gocua_hub::HttpLimits::default().body_for(status.documents as usize)
 }
 
 fn postcard_len(e: &HeldDoc) -> usize {

@@ -288,9 +288,22 @@ pub fn visit_ids(store: &Store) -> std::collections::BTreeSet<String> {
 }
 
 /// A zstd "bomb" sync frame: a valid header and checksum around a zstd payload of `real` zero
-/// bytes, declaring a body of `declared` bytes. A few KB on the wire.
+/// bytes, declaring a body of `declared` bytes. A few KB on the wire. The zstd frame is
+/// streamed, so it does not state its size: the hub finds out only by inflating it.
 pub fn bomb_frame(declared: u32, real: usize) -> Vec<u8> {
-    let z = zstd::bulk::compress(&vec![0u8; real], 19).expect("compress");
+    let mut z = Vec::new();
+    {
+        let mut enc = zstd::stream::write::Encoder::new(&mut z, 19).expect("encoder");
+        enc.include_contentsize(false).expect("no content size");
+        let zeros = vec![0u8; 1 << 20];
+        let mut left = real;
+        while left > 0 {
+            let n = left.min(zeros.len());
+            std::io::Write::write_all(&mut enc, &zeros[..n]).expect("compress");
+            left -= n;
+        }
+        enc.finish().expect("finish");
+    }
     let mut out = gocua_sync::wire::MAGIC.to_vec();
     out.push(gocua_sync::wire::WIRE_VERSION);
     out.push(1); // zstd

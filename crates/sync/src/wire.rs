@@ -289,39 +289,32 @@ pub fn decode_limited<T: DeserializeOwned>(frame: &[u8], max_body: usize) -> Res
     Ok(msg)
 }
 
-/// Streams a zstd payload into exactly `body_len` bytes, refusing the first byte past it.
+/// Inflates a zstd payload into a buffer of exactly `body_len` bytes (already checked against
+/// the caller's limit), refusing the frame as soon as its output would pass that: zstd decodes
+/// in one pass straight into the buffer, which also serves as its window, so memory holds the
+/// bytes actually produced and nothing more (pages of the buffer not yet written are not
+/// resident).
 fn inflate(payload: &[u8], body_len: usize) -> Result<Vec<u8>, WireError> {
-    use std::io::Read;
     let bad = |e: std::io::Error| WireError::Decompress(e.to_string());
-    let mut decoder = zstd::stream::read::Decoder::with_buffer(payload).map_err(bad)?;
-    decoder.window_log_max(MAX_WINDOW_LOG).map_err(bad)?;
-    // The buffer starts small and grows with the output actually produced, never past the
-    // limit (+1 byte to notice a body longer than declared).
-    let mut out = Vec::with_capacity(body_len.min(64 << 10));
-    let mut limited = decoder.take(body_len as u64 + 1);
-    let mut chunk = vec![0u8; 64 << 10];
-    loop {
-        let n = limited.read(&mut chunk).map_err(bad)?;
-        if n == 0 {
-            break;
-        }
-        if out.len() + n > body_len {
-            return Err(WireError::TooLarge(out.len() + n));
-        }
-        if out.capacity() - out.len() < n {
-            // Double, but never reserve past the declared length.
-            let want = (out.capacity() * 2).clamp(out.len() + n, body_len);
-            out.reserve_exact(want - out.len());
-        }
-        out.extend_from_slice(&chunk[..n]);
+    // A frame that says it holds more than declared is refused before any work.
+    if let Ok(Some(n)) = zstd::zstd_safe::get_frame_content_size(payload)
+        && n > body_len as u64
+    {
+        return Err(WireError::TooLarge(n.min(usize::MAX as u64) as usize));
     }
-    if out.len() != body_len {
-        return Err(WireError::Decompress(format!(
-            "expected {body_len} bytes, got {}",
-            out.len()
-        )));
+    let mut d = zstd::bulk::Decompressor::new().map_err(bad)?;
+    d.set_parameter(zstd::zstd_safe::DParameter::WindowLogMax(MAX_WINDOW_LOG))
+        .map_err(bad)?;
+    let mut out = Vec::with_capacity(body_len);
+    match d.decompress_to_buffer(payload, &mut out) {
+        Ok(n) if n == body_len => Ok(out),
+        Ok(n) => Err(WireError::Decompress(format!(
+            "expected {body_len} bytes, got {n}"
+        ))),
+        // zstd stops when the buffer is full: the frame expands to more than it declared.
+        Err(e) if e.to_string().contains("too small") => Err(WireError::TooLarge(body_len + 1)),
+        Err(e) => Err(bad(e)),
     }
-    Ok(out)
 }
 
 /// Byte vectors as one length-prefixed blob rather than a sequence of numbers.
@@ -440,9 +433,19 @@ mod tests {
         assert!(as_req.is_err() || as_req.unwrap() != sample());
     }
 
-    /// A frame whose zstd payload expands far past what it declares (or past the limit).
-    fn bomb(declared: u32, real: usize) -> Vec<u8> {
-        let z = zstd::bulk::compress(&vec![0u8; real], 19).unwrap();
+    /// A frame whose zstd payload expands far past what it declares (or past the limit); with
+    /// `sized`, the zstd frame states its real size, otherwise (streamed) it does not.
+    fn bomb(declared: u32, real: usize, sized: bool) -> Vec<u8> {
+        let z = if sized {
+            zstd::bulk::compress(&vec![0u8; real], 19).unwrap()
+        } else {
+            let mut z = Vec::new();
+            let mut enc = zstd::stream::write::Encoder::new(&mut z, 19).unwrap();
+            enc.include_contentsize(false).unwrap();
+            std::io::Write::write_all(&mut enc, &vec![0u8; real]).unwrap();
+            enc.finish().unwrap();
+            z
+        };
         let mut out = MAGIC.to_vec();
         out.push(WIRE_VERSION);
         out.push(FLAG_ZSTD);
@@ -464,15 +467,21 @@ mod tests {
             decode_limited::<SyncRequest>(&f, 100).unwrap_err(),
             WireError::TooLarge(_)
         ));
-        // A bomb that lies about its size is cut at the declared length.
-        let b = bomb(1000, 64 << 20);
-        assert!(b.len() < 8 << 10, "{}", b.len());
-        assert!(matches!(
-            decode_limited::<SyncRequest>(&b, 1 << 20).unwrap_err(),
-            WireError::TooLarge(_)
-        ));
+        // A bomb that lies about its size is cut at the declared length, whether its zstd
+        // frame says how large it is or not.
+        for sized in [true, false] {
+            let b = bomb(1000, 64 << 20, sized);
+            assert!(b.len() < 8 << 10, "{}", b.len());
+            assert!(
+                matches!(
+                    decode_limited::<SyncRequest>(&b, 1 << 20).unwrap_err(),
+                    WireError::TooLarge(_)
+                ),
+                "sized {sized}"
+            );
+        }
         // A bomb that declares more than the limit.
-        let b = bomb(64 << 20, 64 << 20);
+        let b = bomb(64 << 20, 64 << 20, true);
         assert!(matches!(
             decode_limited::<SyncRequest>(&b, 1 << 20).unwrap_err(),
             WireError::TooLarge(_)
