@@ -2,6 +2,7 @@
 //! roles outside the CRDT, access control per team, and the sync endpoint.
 
 pub mod audit;
+pub mod decode;
 pub mod limits;
 pub mod qr;
 pub mod run;

@@ -33,7 +33,7 @@ pub struct HttpLimits {
     pub pair_body: usize,
     /// A failed pairing is answered after this pause, to slow down guessing one by one.
     pub pair_failure_delay: Duration,
-    /// Concurrent frame decodings (each holds up to one device's bound in memory).
+    /// Threads decoding frames (each holds up to one device's bound in memory).
     pub decoders: usize,
     pub pairing: PairingPolicy,
     pub audit: AuditLimits,

@@ -46,7 +46,7 @@ pub struct Hub {
     /// Devices with a sync request under way: one at a time each, so a device can make the hub
     /// hold at most one body of its own bound.
     syncing: Mutex<HashSet<String>>,
-    decoders: Arc<tokio::sync::Semaphore>,
+    decoders: crate::decode::Decoders,
 }
 
 impl Hub {
@@ -68,7 +68,7 @@ impl Hub {
             http,
             audit: Mutex::new(AuditThrottle::new(http.audit)),
             syncing: Mutex::new(HashSet::new()),
-            decoders: Arc::new(tokio::sync::Semaphore::new(http.decoders.max(1))),
+            decoders: crate::decode::Decoders::start(http.decoders),
         })
     }
 
@@ -470,12 +470,8 @@ fn authenticate(
             vec![Event::throttled(
                 NewAudit::new(AuditKind::UnknownCredential)
                     .ip(ip)
-                    .detail(match cred {
-                        Some((d, _)) => {
-                            format!("device {}", d.chars().take(64).collect::<String>())
-                        }
-                        None => "no credential".to_string(),
-                    }),
+                    // The device id it claimed, if any (never the token).
+                    .detail(cred.as_ref().map(|(d, _)| d.clone()).unwrap_or_default()),
                 ip.to_string(),
             )],
         );
@@ -558,17 +554,14 @@ async fn sync(
         }
     };
     let frame = read_body(body, &headers, wire::max_frame_for(max_body), &hub.http).await?;
-    // 3. Decode (bounded, a few at a time) before touching anything: a truncated or forged
-    //    frame changes nothing.
-    let permit = hub
+    // 3. Decode (bounded, on the decoding threads) before touching anything: a truncated or
+    //    forged frame changes nothing.
+    let req: SyncRequest = hub
         .decoders
-        .clone()
-        .acquire_owned()
+        .decode(frame, max_body)
         .await
-        .map_err(ApiError::internal)?;
-    let hub2 = hub.clone();
-    let out = blocking(move || -> Result<Vec<u8>, ApiError> {
-        let req: SyncRequest = wire::decode_limited(&frame, max_body).map_err(|e| {
+        .ok_or_else(|| ApiError::internal("no decoding thread"))?
+        .map_err(|e| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 e.code(),
@@ -576,8 +569,8 @@ async fn sync(
                 &e.to_string(),
             )
         })?;
-        drop(frame);
-        drop(permit);
+    let hub2 = hub.clone();
+    let out = blocking(move || -> Result<Vec<u8>, ApiError> {
         let mut store = hub2.lock();
         // Revoked while its body was on the way: still refused.
         let dev = authenticate(&hub2, &store, &cred, ip)?;
@@ -598,15 +591,15 @@ async fn sync(
                 DocResult::Refused {
                     doc,
                     code,
+                    message_vi,
                     message_en,
-                    ..
                 } => Some(Event::throttled(
                     NewAudit::new(AuditKind::PushRefused)
                         .ip(ip)
                         .device(dev.id.clone())
                         .doc(doc.clone())
                         .code(code.clone())
-                        .detail(message_en.clone()),
+                        .detail(format!("{message_vi} / {message_en}")),
                     dev.id.clone(),
                 )),
                 _ => None,

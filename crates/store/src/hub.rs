@@ -458,3 +458,89 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pairing_guard_charges_codes_and_the_ward_but_lets_right_codes_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.sqlite");
+        // Two connections on one file, as the hub and `gocua hub pair` are.
+        let a = Store::open(&path).unwrap();
+        let b = Store::open(&path).unwrap();
+        let policy = PairingPolicy::default();
+        let now = 1_000;
+        assert!(
+            a.hub_add_join_code("AAAA-222222", Role::Lead, None, "lead", now + 600)
+                .unwrap()
+        );
+        assert!(
+            !b.hub_add_join_code("AAAA-333333", Role::Lead, None, "lead", now + 600)
+                .unwrap(),
+            "names are unique"
+        );
+        assert!(
+            b.hub_add_join_code("BBBB-222222", Role::Lead, None, "lead", now + 600)
+                .unwrap()
+        );
+        let mut n = 0;
+        let mut attempt = |s: &Store, code: &str| {
+            n += 1;
+            s.hub_pair(code, &format!("d-{n}"), "x", "tok", now, &policy)
+                .unwrap()
+        };
+        // Wrong secrets for AAAA: charged to it, burned after five.
+        for i in 0..5 {
+            let s = if i % 2 == 0 { &a } else { &b };
+            assert_eq!(
+                attempt(s, &format!("AAAA-99999{}", i + 2)),
+                PairOutcome::Refused(PairRefusal::Unknown)
+            );
+        }
+        assert_eq!(
+            attempt(&a, "AAAA-222222"),
+            PairOutcome::Refused(PairRefusal::Burned)
+        );
+        // Fifteen more failures (unknown names, malformed codes) reach the ward's budget of 20.
+        for i in 0..15 {
+            let code = if i == 0 {
+                "junk".to_string()
+            } else {
+                format!("ZZZZ-ZZZZ{:02}", i + 20)
+            };
+            assert_eq!(
+                attempt(&b, &code),
+                PairOutcome::Refused(PairRefusal::Unknown),
+                "{code}"
+            );
+        }
+        let locked = attempt(&a, "ZZZZ-ZZZZZZ");
+        assert!(
+            matches!(locked, PairOutcome::Refused(PairRefusal::Locked { until }) if until == now + 300)
+        );
+        let g = a.hub_pairing_guard(now).unwrap();
+        assert_eq!(g.locked_until, Some(now + 300));
+        assert_eq!(g.refused_while_locked, 1);
+        assert_eq!(g.burned_codes.len(), 1);
+        // A right code pairs while locked, once.
+        assert!(
+            matches!(attempt(&b, "bbbb 222222"), PairOutcome::Paired(d) if d.role == Role::Lead)
+        );
+        assert_eq!(
+            attempt(&a, "BBBB-222222"),
+            PairOutcome::Refused(PairRefusal::Used)
+        );
+        a.hub_clear_pairing_guard().unwrap();
+        let g = b.hub_pairing_guard(now).unwrap();
+        assert_eq!(
+            (g.locked_until, g.failures, g.refused_while_locked),
+            (None, 0, 0)
+        );
+        assert_eq!(
+            attempt(&a, "ZZZZ-ZZZZZZ"),
+            PairOutcome::Refused(PairRefusal::Unknown)
+        );
+    }
+}
