@@ -136,7 +136,7 @@ pub async fn drain_small(body: Body, headers: &HeaderMap) {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if !declared.is_some_and(|n| n <= SMALL_BODY) {
+    if declared.is_none_or(|n| n > SMALL_BODY) {
         return;
     }
     let mut body = body;

@@ -186,30 +186,22 @@ impl Store {
             rusqlite::TransactionBehavior::Immediate,
         )?;
         let parts = gocua_sync::pairing::split_join_code(code);
-        let row: Option<(
-            Vec<u8>,
-            String,
-            Option<String>,
-            i64,
-            Option<i64>,
-            Option<i64>,
-            i64,
-        )> = match &parts {
+        let row: Option<CodeRow> = match &parts {
             Some((name, _)) => tx
                 .query_row(
                     "SELECT code_hash, role, team, expires_at, used_at, burned_at, attempts
                          FROM hub_join_codes WHERE lookup = ?1",
                     [name],
                     |r| {
-                        Ok((
-                            r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                            r.get(6)?,
-                        ))
+                        Ok(CodeRow {
+                            hash: r.get(0)?,
+                            role: r.get(1)?,
+                            team: r.get(2)?,
+                            expires_at: r.get(3)?,
+                            used_at: r.get(4)?,
+                            burned_at: r.get(5)?,
+                            attempts: r.get(6)?,
+                        })
                     },
                 )
                 .optional()?,
@@ -217,9 +209,15 @@ impl Store {
         };
         let given = sha(&gocua_sync::pairing::normalize_join_code(code));
         let outcome = match row {
-            Some((hash, role, team, expires_at, used_at, burned_at, _))
-                if constant_eq(&hash, &given) =>
-            {
+            Some(CodeRow {
+                hash,
+                role,
+                team,
+                expires_at,
+                used_at,
+                burned_at,
+                ..
+            }) if constant_eq(&hash, &given) => {
                 // The right code: whoever holds it is no guesser.
                 if used_at.is_some() {
                     PairOutcome::Refused(PairRefusal::Used)
@@ -244,7 +242,14 @@ impl Store {
                 }
             }
             row => {
-                if let Some((hash, _, _, expires_at, None, None, attempts)) = row
+                if let Some(CodeRow {
+                    hash,
+                    expires_at,
+                    used_at: None,
+                    burned_at: None,
+                    attempts,
+                    ..
+                }) = row
                     && expires_at > now
                 {
                     // A wrong secret for a live code's name: charged to the code.
@@ -367,6 +372,17 @@ impl Store {
             .optional()?
             .is_some())
     }
+}
+
+/// A join code as `hub_pair` reads it.
+struct CodeRow {
+    hash: Vec<u8>,
+    role: String,
+    team: Option<String>,
+    expires_at: i64,
+    used_at: Option<i64>,
+    burned_at: Option<i64>,
+    attempts: i64,
 }
 
 struct GuardRow {
