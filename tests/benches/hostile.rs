@@ -318,7 +318,7 @@ async fn bombs(hub: &HubProcess, rows: &mut Vec<[String; 3]>) -> Vec<String> {
     // Bombs declaring the largest body there is, and "liars" declaring exactly what these
     // devices may send (the bound of their team's documents) while expanding to 256 MiB:
     // those are inflated up to the bound and then refused.
-    let bound = device_bound(&c, hub, &auths[0]).await;
+    let (bound, _) = device_bound(&c, hub, &auths[0]).await;
     let max = wire::MAX_BODY;
     let bomb = bomb_frame(max as u32, max);
     let liar = bomb_frame(bound as u32, max);
@@ -409,8 +409,7 @@ async fn claims(
                 .household_state(&HouseholdId::parse(hid).expect("id"))
                 .expect("state")
                 .household;
-            let v = random_visit(rng, &h, &volunteer, Timestamp(1_795_348_800));
-            phone.store.record_visit(&v).expect("visit");
+            phone.record(random_visit(rng, &h, &volunteer, Timestamp(1_795_348_800)));
         }
     };
     let mut quiet = Vec::new();
@@ -421,17 +420,17 @@ async fn claims(
         quiet.push(t.elapsed());
     }
 
-    // The flooder: a paired volunteer of the first team, sending a full claim that fills the
-    // bound of what its team may hold: the largest the hub accepts from it. Heads are random,
-    // so the frame does not compress.
-    let bound = device_bound(&c, hub, &auth).await;
+    // The flooder: a paired volunteer of the first team, sending the longest full claim the hub
+    // accepts from it (twice what it may hold, plus a margin: `Access::max_list`), within the
+    // body bound of what its team may hold. Heads are random, so the frame does not compress.
+    let (bound, documents) = device_bound(&c, hub, &auth).await;
     let mut heads_rng = ChaCha8Rng::seed_from_u64(SEED + 1);
     let mut entry = |i: usize| HeldDoc {
         doc: format!("h-{i:07}"),
         heads: vec![rand::Rng::r#gen(&mut heads_rng)],
     };
     let per_entry = postcard_len(&entry(0));
-    let n = (bound - 64) / per_entry;
+    let n = ((bound - 64) / per_entry).min(2 * documents + 64);
     let claim: Vec<HeldDoc> = (0..n).map(&mut entry).collect();
     let stop = Arc::new(AtomicBool::new(false));
     let flood = {
@@ -498,8 +497,8 @@ async fn claims(
     eprintln!("  {}", rows.last().map(|r| r[2].as_str()).unwrap_or(""));
 }
 
-/// What a device may send, from the number of documents the hub says it may hold.
-async fn device_bound(c: &reqwest::Client, hub: &HubProcess, auth: &str) -> usize {
+/// What a device may send, and the number of documents the hub says it may hold.
+async fn device_bound(c: &reqwest::Client, hub: &HubProcess, auth: &str) -> (usize, usize) {
     let status: api::StatusResponse = serde_json::from_slice(
         &c.get(format!("{}{}", hub.url, api::PATH_STATUS))
             .header("authorization", auth)
@@ -511,7 +510,11 @@ async fn device_bound(c: &reqwest::Client, hub: &HubProcess, auth: &str) -> usiz
             .expect("status body"),
     )
     .expect("status json");
-    gocua_hub::HttpLimits::default().body_for(status.documents as usize)
+    let documents = status.documents as usize;
+    (
+        gocua_hub::HttpLimits::default().body_for(documents),
+        documents,
+    )
 }
 
 fn postcard_len(e: &HeldDoc) -> usize {
