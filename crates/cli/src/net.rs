@@ -4,13 +4,13 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use clap::{Args, Subcommand};
 use gocua_domain::{Lang, Role, TeamId};
 use gocua_hub::{HubConfig, qr, tls};
-use gocua_store::Store;
+use gocua_store::{FileKind, Key, Store};
 
-use crate::Global;
+use crate::{Global, at_rest};
 
 #[derive(Debug, Args, Clone)]
 pub struct HubArgs {
@@ -91,7 +91,9 @@ pub struct RestoreArgs {
 
 /// `gocua restore BACKUP`: puts a backup in place of the replica and gives it a new actor id, so
 /// the changes it makes from now on can never collide with changes the lost device made after
-/// the backup was taken. The next sync brings back from the hub whatever the backup lacks.
+/// the backup was taken. The next sync brings back from the hub whatever the backup lacks. The
+/// backup opens with the replica's key; a plain backup restored where a key is in use is
+/// encrypted with it. The restored file is private (0600) and replaces the old one atomically.
 pub fn restore(a: RestoreArgs, g: &Global) -> Result<()> {
     let db = g.db_or("gocua.sqlite");
     let lang = g.lang();
@@ -102,20 +104,30 @@ pub fn restore(a: RestoreArgs, g: &Global) -> Result<()> {
             "A replica already exists here: add --force to replace it with the backup",
         )));
     }
-    // Check the backup opens as a replica before replacing anything.
-    drop(Store::open(&a.backup).with_context(|| a.backup.display().to_string())?);
-    for ext in ["sqlite-wal", "sqlite-shm"] {
-        let _ = std::fs::remove_file(db.with_extension(ext));
-    }
-    std::fs::copy(&a.backup, &db).with_context(|| db.display().to_string())?;
-    let mut store = Store::open(&db)?;
-    let actor = store.rotate_actor()?;
+    let serr = |e| at_rest::store_err(e, lang);
+    let mut opts = at_rest::options(g, &db).map_err(serr)?;
+    let key = opts.key.take();
+    let plain_backup = gocua_store::file_kind(&a.backup).map_err(serr)? == FileKind::Plain;
+    let store = match key {
+        Some(key) if plain_backup => {
+            Store::restore_from(&a.backup, &db, opts.clone())
+                .and_then(Store::close)
+                .map_err(serr)?;
+            gocua_store::encrypt_file(&db, &key).map_err(serr)?;
+            opts.key = Some(key);
+            Store::open_with(&db, opts).map_err(serr)?
+        }
+        key => {
+            opts.key = key;
+            Store::restore_from(&a.backup, &db, opts).map_err(serr)?
+        }
+    };
     println!(
         "{} {} ({}: {})",
         t(lang, "Đã khôi phục", "Restored"),
         db.display(),
         t(lang, "mã tác nhân mới", "new actor id"),
-        actor.to_hex_string()
+        store.actor().to_hex_string()
     );
     Ok(())
 }
@@ -142,11 +154,14 @@ pub fn hub(args: HubArgs, g: &Global) -> Result<()> {
     let db = g.db_or("gocua.sqlite");
     let lang = g.lang();
     match args.cmd {
-        HubCmd::Serve(a) => runtime()?.block_on(serve(a, &db, lang)),
-        HubCmd::Pair(a) => pair_code(a, &db, g.json, lang),
-        HubCmd::Devices => devices(&db, g.json, lang),
+        HubCmd::Serve(a) => {
+            let key = at_rest::key(g, &db).map_err(|e| at_rest::store_err(e, lang))?;
+            runtime()?.block_on(serve(a, &db, lang, key))
+        }
+        HubCmd::Pair(a) => pair_code(a, &mut at_rest::open_store(g, &db)?, &db, g.json, lang),
+        HubCmd::Devices => devices(&at_rest::open_store(g, &db)?, g.json, lang),
         HubCmd::Revoke { device } => {
-            let store = Store::open(&db)?;
+            let store = at_rest::open_store(g, &db)?;
             if store.hub_revoke_device(&device, gocua_hub::server::now())? {
                 println!("{}", t(lang, "Đã thu hồi thiết bị.", "Device revoked."));
                 Ok(())
@@ -164,7 +179,7 @@ pub fn hub(args: HubArgs, g: &Global) -> Result<()> {
 /// Called by `gocua demo` after the ward is ready, unless `--no-serve`: serves the demo ward
 /// and shows a pairing code for a volunteer of the first team.
 pub fn serve_demo(db: &Path, g: &Global) -> Result<()> {
-    let team = Store::open(db)?
+    let team = at_rest::open_store(g, db)?
         .plan_state()?
         .teams
         .first()
@@ -175,11 +190,12 @@ pub fn serve_demo(db: &Path, g: &Global) -> Result<()> {
         pair_role: team.as_ref().map(|_| "volunteer".to_string()),
         pair_team: team,
     };
-    runtime()?.block_on(serve(args, db, g.lang()))
+    let key = at_rest::key(g, db).map_err(|e| at_rest::store_err(e, g.lang()))?;
+    runtime()?.block_on(serve(args, db, g.lang(), key))
 }
 
 /// Starts the hub and serves until Ctrl-C.
-pub async fn serve(a: ServeArgs, db: &Path, lang: Lang) -> Result<()> {
+pub async fn serve(a: ServeArgs, db: &Path, lang: Lang, key: Option<Key>) -> Result<()> {
     if !db.exists() {
         return Err(anyhow!(t(
             lang,
@@ -192,6 +208,7 @@ pub async fn serve(a: ServeArgs, db: &Path, lang: Lang) -> Result<()> {
         bind: a.bind,
         advertise: a.advertise.clone(),
         limits: Default::default(),
+        key,
     })
     .await
     .map_err(|e| anyhow!(e.message(lang)))?;
@@ -328,8 +345,7 @@ fn show_qr(payload: &gocua_sync::pairing::PairingPayload, p: &CodeArgs, lang: La
     Ok(())
 }
 
-fn pair_code(a: CodeArgs, db: &Path, json: bool, lang: Lang) -> Result<()> {
-    let mut store = Store::open(db)?;
+fn pair_code(a: CodeArgs, store: &mut Store, db: &Path, json: bool, lang: Lang) -> Result<()> {
     let identity = tls::load_or_create(&data_dir(db), &[])?;
     let urls: Vec<String> = store
         .meta_get("hub.urls")?
@@ -348,7 +364,7 @@ fn pair_code(a: CodeArgs, db: &Path, json: bool, lang: Lang) -> Result<()> {
         .and_then(|p| p.ward)
         .map(|w| w.name)
         .unwrap_or_default();
-    let payload = issue(&store, &a, &urls, identity.fingerprint, &ward, lang)?;
+    let payload = issue(store, &a, &urls, identity.fingerprint, &ward, lang)?;
     if json {
         println!(
             "{}",
@@ -359,8 +375,7 @@ fn pair_code(a: CodeArgs, db: &Path, json: bool, lang: Lang) -> Result<()> {
     show_qr(&payload, &a, lang)
 }
 
-fn devices(db: &Path, json: bool, lang: Lang) -> Result<()> {
-    let store = Store::open(db)?;
+fn devices(store: &Store, json: bool, lang: Lang) -> Result<()> {
     let devs = store.hub_devices()?;
     if json {
         println!("{}", serde_json::to_string_pretty(&devs)?);
@@ -402,7 +417,7 @@ fn devices(db: &Path, json: bool, lang: Lang) -> Result<()> {
 pub fn pair(a: PairArgs, g: &Global) -> Result<()> {
     let db = g.db_or("gocua.sqlite");
     let lang = g.lang();
-    let mut store = Store::open(&db).with_context(|| db.display().to_string())?;
+    let (mut store, key) = at_rest::open_for_pairing(g, &db)?;
     let info = runtime()?
         .block_on(gocua_client::pair(
             &mut store,
@@ -410,9 +425,12 @@ pub fn pair(a: PairArgs, g: &Global) -> Result<()> {
             &a.name,
             gocua_hub::server::now(),
         ))
-        .map_err(|e| anyhow!(e.message(lang)))?;
+        .map_err(|e| at_rest::client_err(e, lang))?;
     if g.json {
-        println!("{}", serde_json::to_string_pretty(&info)?);
+        let mut v = serde_json::to_value(&info)?;
+        v["key_file"] = serde_json::json!(key.path);
+        v["key_created"] = serde_json::json!(key.created);
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         println!(
             "{} {} ({})",
@@ -426,6 +444,7 @@ pub fn pair(a: PairArgs, g: &Global) -> Result<()> {
             info.device_id,
             info.role
         );
+        println!("{}", at_rest::describe_pair_key(&key, lang));
         println!(
             "{}",
             t(
@@ -442,7 +461,14 @@ pub fn pair(a: PairArgs, g: &Global) -> Result<()> {
 pub fn sync(_a: SyncArgs, g: &Global) -> Result<()> {
     let db = g.db_or("gocua.sqlite");
     let lang = g.lang();
-    let mut store = Store::open(&db)?;
+    if !db.exists() {
+        // Not even a replica (e.g. wiped after a revocation): make no empty file.
+        return Err(at_rest::client_err(
+            gocua_client::ClientError::NotPaired,
+            lang,
+        ));
+    }
+    let mut store = at_rest::open_store(g, &db)?;
     let bar = indicatif::ProgressBar::hidden();
     if !g.json {
         bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
@@ -452,13 +478,19 @@ pub fn sync(_a: SyncArgs, g: &Global) -> Result<()> {
         );
         bar.set_message(t(lang, "Đang đồng bộ", "Syncing"));
     }
-    let report = runtime()?
-        .block_on(gocua_client::sync(&mut store, &mut |p| {
-            bar.set_length(p.docs_received + p.docs_remaining);
-            bar.set_position(p.docs_received);
-        }))
-        .map_err(|e| anyhow!(e.message(lang)))?;
+    let result = runtime()?.block_on(gocua_client::sync(&mut store, &mut |p| {
+        bar.set_length(p.docs_received + p.docs_remaining);
+        bar.set_position(p.docs_received);
+    }));
     bar.finish_and_clear();
+    let report = match result {
+        Ok(r) => r,
+        // The office cut this phone off: the ward's data leaves it now, key first.
+        Err(gocua_client::ClientError::Revoked { .. }) => {
+            return Err(at_rest::wipe_revoked(store, g, &db));
+        }
+        Err(e) => return Err(at_rest::client_err(e, lang)),
+    };
     if g.json {
         let mut v = serde_json::to_value(&report)?;
         v["refused"] = serde_json::json!(

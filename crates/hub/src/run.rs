@@ -65,6 +65,8 @@ pub struct HubConfig {
     /// network addresses.
     pub advertise: Vec<String>,
     pub limits: HubLimits,
+    /// The key of an encrypted hub replica; `None` (the default for the hub) for a plain file.
+    pub key: Option<gocua_store::Key>,
 }
 
 /// A running hub.
@@ -129,6 +131,7 @@ pub async fn start(cfg: HubConfig) -> Result<RunningHub, HubError> {
         &cfg.db,
         gocua_store::StoreOptions {
             cache_docs: 512,
+            key: cfg.key.clone(),
             ..Default::default()
         },
     )?;
