@@ -138,8 +138,25 @@ fn a_phone_pairs_and_syncs_with_the_hub_process() {
             .unwrap()
             .starts_with(b"SQLite format 3")
     );
-    let sync: serde_json::Value =
-        serde_json::from_str(&ok(&phone_db, &["sync", "--json"])).unwrap();
+    let sync_out = ok(&phone_db, &["sync", "--json"]);
+    let sync: serde_json::Value = serde_json::from_str(&sync_out).unwrap();
+    // The credential is in the encrypted replica and in no output.
+    let token = {
+        use gocua_store::KeyProvider as _;
+        let key = gocua_store::KeyFile::new(key_file.clone()).load().unwrap();
+        let opts = gocua_store::StoreOptions {
+            key,
+            ..Default::default()
+        };
+        let store = gocua_store::Store::open_with(&phone_db, opts).unwrap();
+        store.meta_get("device.token").unwrap().unwrap()
+    };
+    assert!(token.len() >= 32);
+    let whoami = ok(&phone_db, &["whoami", "--json"]);
+    let devices_out = ok(&hub_db, &["hub", "devices", "--json"]);
+    for out in [&paired, &sync_out, &whoami, &devices_out] {
+        assert!(!out.contains(&token), "the device token leaked: {out}");
+    }
     assert!(sync["new_docs"].as_u64().unwrap() > 1, "{sync}");
     let households: serde_json::Value =
         serde_json::from_str(&ok(&phone_db, &["households", "--json"])).unwrap();

@@ -95,7 +95,8 @@ impl Store {
         let mut conn = Connection::open(path)?;
         if let Some(key) = &key {
             let text = key.sqlcipher_text();
-            let sql = zeroize::Zeroizing::new(format!("PRAGMA key = '{}';", text.replace('\'', "''")));
+            let sql =
+                zeroize::Zeroizing::new(format!("PRAGMA key = '{}';", text.replace('\'', "''")));
             conn.execute_batch(&sql)?;
         }
         // The first read decrypts page 1; it is where a wrong key shows, before any write.
@@ -112,10 +113,7 @@ impl Store {
             let shown = path.display().to_string();
             return Err(match (key.is_some(), kind) {
                 (true, FileKind::Plain) => Error::NotEncrypted(shown),
-                (given, _) => Error::WrongKey {
-                    path: shown,
-                    given,
-                },
+                (given, _) => Error::WrongKey { path: shown, given },
             });
         }
         // Files made by an older version, or copied in, may be readable by others.

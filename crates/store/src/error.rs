@@ -38,7 +38,9 @@ pub enum Error {
         format!("Wrong key: {path} is encrypted (or is not a Gõ Cửa replica) and needs its key file (--key-file or GOCUA_KEY_FILE). Nothing was changed.")
     })]
     WrongKey { path: String, given: bool },
-    #[error("{0} is not encrypted, so no key opens it: leave out the key file, or encrypt the replica first (gocua encrypt)")]
+    #[error(
+        "{0} is not encrypted, so no key opens it: leave out the key file, or encrypt the replica first (gocua encrypt)"
+    )]
     NotEncrypted(String),
     #[error("{0} is already encrypted")]
     AlreadyEncrypted(String),

@@ -155,7 +155,8 @@ impl KeyFile {
 
     /// Reads the key; a missing file is an error here (see [`KeyProvider::load`] for `None`).
     pub fn read(&self) -> Result<Key> {
-        self.load()?.ok_or_else(|| self.err(KeyFileProblem::Missing))
+        self.load()?
+            .ok_or_else(|| self.err(KeyFileProblem::Missing))
     }
 }
 

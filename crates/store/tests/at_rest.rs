@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 
 use gocua_domain::Lang;
 use gocua_store::{
-    Error, FileKind, Key, KeyFile, KeyProvider, Store, StoreOptions, encrypt_file,
-    file_kind,
+    Error, FileKind, Key, KeyFile, KeyProvider, Store, StoreOptions, encrypt_file, file_kind,
 };
 use gocua_wardgen::{GeneratedWard, WardSpec};
 
@@ -136,7 +135,11 @@ fn a_wrong_or_missing_key_is_refused_and_changes_nothing() {
     assert_eq!(missing.code(), "wrong_key");
     assert!(missing.message(Lang::Vi).contains("--key-file"));
     assert!(!missing.message(Lang::En).contains("file is not a database"));
-    assert_eq!(files(dir.path()), before, "a missing key changed the folder");
+    assert_eq!(
+        files(dir.path()),
+        before,
+        "a missing key changed the folder"
+    );
 
     // A passphrase is a wrong key too.
     let pass = Key::passphrase("một câu mật khẩu rất dài").unwrap();
@@ -149,7 +152,10 @@ fn a_wrong_or_missing_key_is_refused_and_changes_nothing() {
     // The right key opens it, with everything in it.
     let store = Store::open_with(&path, opts(Some(right))).expect("right key");
     assert!(store.is_encrypted());
-    assert_eq!(store.meta_get("device.token").unwrap().as_deref(), Some(TOKEN));
+    assert_eq!(
+        store.meta_get("device.token").unwrap().as_deref(),
+        Some(TOKEN)
+    );
     assert_eq!(store.doc_count().unwrap(), g.households.len() as u64 + 1);
 }
 
@@ -204,7 +210,10 @@ fn a_plain_replica_is_encrypted_in_place_and_stays_the_same_replica() {
     let store = Store::open_with(&path, opts(Some(key.clone()))).unwrap();
     assert_eq!(store.projection_dump(None).unwrap(), dump);
     assert_eq!(store.actor(), &actor, "encrypting is not copying");
-    assert_eq!(store.meta_get("device.token").unwrap().as_deref(), Some(TOKEN));
+    assert_eq!(
+        store.meta_get("device.token").unwrap().as_deref(),
+        Some(TOKEN)
+    );
     drop(store);
     let again = encrypt_file(&path, &key).unwrap_err();
     assert_eq!(again.code(), "already_encrypted");
@@ -226,7 +235,11 @@ fn encrypting_a_replica_another_program_holds_open_is_refused() {
         ["hub.sqlite"]
     );
     assert_eq!(
-        Store::open(&path).unwrap().meta_get("device.token").unwrap().as_deref(),
+        Store::open(&path)
+            .unwrap()
+            .meta_get("device.token")
+            .unwrap()
+            .as_deref(),
         Some(TOKEN)
     );
 }
@@ -256,7 +269,11 @@ fn a_wipe_deletes_the_replica_its_side_files_and_its_key() {
         .collect();
     assert!(gone.contains(&PathBuf::from("phone.sqlite")), "{gone:?}");
     kf.destroy().unwrap();
-    assert!(files(dir.path()).is_empty(), "{:?}", files(dir.path()).keys());
+    assert!(
+        files(dir.path()).is_empty(),
+        "{:?}",
+        files(dir.path()).keys()
+    );
 }
 
 #[test]
@@ -278,7 +295,11 @@ fn a_backup_is_restored_atomically_and_a_wrong_key_replaces_nothing() {
         .err()
         .expect("wrong key");
     assert_eq!(e.code(), "wrong_key");
-    assert_eq!(std::fs::read(&db).unwrap(), before, "replaced despite the error");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "replaced despite the error"
+    );
     assert_eq!(
         files(dir.path()).into_keys().collect::<Vec<_>>(),
         ["backup.sqlite", "phone.sqlite"]
@@ -286,6 +307,13 @@ fn a_backup_is_restored_atomically_and_a_wrong_key_replaces_nothing() {
 
     let restored = Store::restore_from(&backup, &db, opts(Some(key))).expect("restore");
     assert_eq!(restored.meta_get("marker").unwrap(), None);
-    assert_eq!(restored.meta_get("device.token").unwrap().as_deref(), Some(TOKEN));
-    assert_ne!(restored.actor(), &backup_actor, "a restored replica takes a new actor");
+    assert_eq!(
+        restored.meta_get("device.token").unwrap().as_deref(),
+        Some(TOKEN)
+    );
+    assert_ne!(
+        restored.actor(),
+        &backup_actor,
+        "a restored replica takes a new actor"
+    );
 }

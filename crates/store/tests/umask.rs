@@ -35,7 +35,8 @@ fn all_private(dir: &Path, expect: &[&str]) {
 
 #[test]
 fn every_file_is_private_whatever_the_umask() {
-    // SAFETY-free: umask is a plain syscall; this binary has no other test to race with.
+    // SAFETY: umask only swaps the process's file-creation mask; no other test shares this
+    // binary, so none creates files meanwhile.
     let old = unsafe { libc::umask(0) };
     let dir = tempfile::tempdir().unwrap();
     let g = gocua_wardgen::generate(&gocua_wardgen::WardSpec::small(3).with_households(10));
@@ -44,7 +45,10 @@ fn every_file_is_private_whatever_the_umask() {
     let plain = dir.path().join("hub.sqlite");
     let mut s = Store::open(&plain).unwrap();
     s.load_ward(&g, |_, _| {}).unwrap();
-    all_private(dir.path(), &["hub.sqlite", "hub.sqlite-shm", "hub.sqlite-wal"]);
+    all_private(
+        dir.path(),
+        &["hub.sqlite", "hub.sqlite-shm", "hub.sqlite-wal"],
+    );
     drop(s);
 
     // A file made by an older version with a loose mode is tightened when opened.
