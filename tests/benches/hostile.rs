@@ -201,6 +201,7 @@ fn hub_child(spec: &str) {
             advertise: vec!["127.0.0.1".into()],
             limits: Default::default(),
             http: Default::default(),
+            key: None,
         }))
         .expect("start hub");
     let payloads: Vec<String> = {

@@ -1,8 +1,8 @@
 //! Benchmarks of sync against the product's targets, each beside a baseline measured in the
 //! same run: a phone's sync after 40 offline visits (vs the Automerge change bytes of those
 //! visits), a lead's first full sync of the 10,000-household ward (vs the same data as one
-//! Automerge document synced with Automerge's own protocol), 50 phones syncing at once, and the
-//! hub's memory with the ward loaded on demand.
+//! Automerge document synced with Automerge's own protocol; and with an encrypted phone against
+//! a plain one), 50 phones syncing at once, and the hub's memory with the ward loaded on demand.
 //!
 //! A plain timing binary (`harness = false`) that prints a Markdown table. `cargo bench -p
 //! gocua-tests` runs it in full; without `--bench` on the command line (as `cargo test
@@ -56,6 +56,8 @@ struct Sizes {
     lead_ward: WardSpec,
     /// Households the lead visits (and pushes) after its first sync, to fill the hub's cache.
     lead_pushes: usize,
+    /// Full syncs of a plain and of an encrypted lead's phone, each.
+    encrypted_reps: usize,
     crowd_ward: WardSpec,
     phones: usize,
     /// Rounds of "everyone visits a few households offline, then all sync at once".
@@ -89,6 +91,7 @@ fn main() {
             visit_reps: 1,
             lead_ward: WardSpec::small(SEED).with_households(120),
             lead_pushes: 20,
+            encrypted_reps: 1,
             crowd_ward: WardSpec::small(SEED).with_households(60),
             phones: 6,
             crowd_waves: 1,
@@ -109,6 +112,7 @@ fn main() {
             visit_reps: 7,
             lead_ward: WardSpec::full(SEED),
             lead_pushes: 2_000,
+            encrypted_reps: 3,
             crowd_ward: WardSpec::full(SEED),
             phones: 50,
             crowd_waves: 3,
@@ -305,6 +309,7 @@ async fn start_hub(db: &Path) -> RunningHub {
         advertise: vec!["127.0.0.1".into()],
         limits: HubLimits::default(),
         http: Default::default(),
+        key: None,
     })
     .await
     .expect("start hub")
@@ -1026,6 +1031,28 @@ fn lead_first_sync(
     let push_time = t.elapsed();
     assert_eq!(pushed.accepted as usize, pushes, "{pushed:?}");
     let after_push = hub.mem();
+    // Encrypted phones against plain ones: more leads sync in full from the same hub, plain and
+    // encrypted (SQLCipher, raw 256-bit key) in turn, so both see the same hub and load.
+    let mut walls: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    for i in 0..sizes.encrypted_reps * 2 {
+        let encrypted = i % 2 == 1;
+        let payload = another_lead(&hub.payload, &db);
+        let wall = rt.block_on(async {
+            let mut p = if encrypted {
+                Phone::encrypted("máy tổ trưởng (mã hóa)")
+            } else {
+                Phone::new("máy tổ trưởng (không mã hóa)")
+            };
+            p.pair(&payload).await.expect("pair lead");
+            let t = Instant::now();
+            p.sync().await.expect("lead's full sync");
+            let wall = t.elapsed();
+            assert_eq!(p.store.is_encrypted(), encrypted);
+            assert_eq!(p.household_ids().len() as u64 + 1, docs);
+            wall
+        });
+        walls[usize::from(encrypted)].push(wall.as_secs_f64());
+    }
     let kind = hub.kind();
     let cli = hub.cli;
     hub.stop();
@@ -1034,8 +1061,8 @@ fn lead_first_sync(
     // Baseline: the same data as ONE Automerge document, synced with Automerge's own protocol.
     let base = whole_ward_baseline(ward);
     // Why: the same protocol in process, timed by part, and the bytes taken apart.
-    let split = {
-        let db = copy_replica(ward, root, "split-hub");
+    let split_with = |key: Option<gocua_store::Key>, name: &str| {
+        let db = copy_replica(ward, root, name);
         let opts = StoreOptions {
             cache_docs: 512,
             ..Default::default()
@@ -1050,7 +1077,12 @@ fn lead_first_sync(
             ..Default::default()
         };
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut phone = Store::open(&dir.path().join("phone.sqlite")).expect("open phone");
+        let phone_opts = StoreOptions {
+            key,
+            ..Default::default()
+        };
+        let mut phone =
+            Store::open_with(&dir.path().join("phone.sqlite"), phone_opts).expect("open phone");
         let s = sync_in_process(&mut phone, &mut hub, &access);
         assert_eq!(
             phone.doc_count().expect("docs"),
@@ -1059,6 +1091,8 @@ fn lead_first_sync(
         );
         s
     };
+    let split = split_with(None, "split-hub");
+    let split_encrypted = split_with(Some(gocua_store::Key::random()), "split-hub-encrypted");
     let why = bytes_analysis(ward);
     let all_loaded = run_probe("load-all", ward);
     let encode_peak = run_probe("encode-page", ward);
@@ -1091,6 +1125,29 @@ fn lead_first_sync(
             ms(base.save)
         ),
         format!("networked − in process: {:+.0} ms", (wall.as_secs_f64() - split.total.as_secs_f64()) * 1000.0),
+    );
+    let (plain_wall, enc_wall) = (median(&walls[0]), median(&walls[1]));
+    out.row(
+        "… with an encrypted phone",
+        &format!(
+            "after the above, {} more leads sync in full from the same hub, a plain and an encrypted (SQLCipher 4, raw key) replica in turn; median of {} each",
+            sizes.encrypted_reps * 2,
+            sizes.encrypted_reps
+        ),
+        format!(
+            "encrypted {} wall; plain {} wall",
+            msf(enc_wall * 1000.0),
+            msf(plain_wall * 1000.0)
+        ),
+        format!(
+            "in process, encrypted phone: {}",
+            split_text(&split_encrypted)
+        ),
+        format!(
+            "encrypted / plain: wall {:.2}×, phone merges in process {:.2}×",
+            enc_wall / plain_wall.max(1e-9),
+            split_encrypted.apply.as_secs_f64() / split.apply.as_secs_f64().max(1e-9)
+        ),
     );
     out.row(
         "… where the lead's bytes go",

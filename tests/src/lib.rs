@@ -150,6 +150,7 @@ impl TestHub {
             advertise: vec!["127.0.0.1".into()],
             limits: Default::default(),
             http,
+            key: None,
         })
         .await
         .expect("start hub")
@@ -252,6 +253,8 @@ pub struct Phone {
     pub name: String,
     pub dir: tempfile::TempDir,
     pub store: Store,
+    /// The key file of an encrypted phone ([`Phone::encrypted`]).
+    pub key_file: Option<gocua_store::KeyFile>,
 }
 
 impl Phone {
@@ -262,6 +265,31 @@ impl Phone {
             name: name.to_string(),
             dir,
             store,
+            key_file: None,
+        }
+    }
+
+    /// A phone whose replica is encrypted from its first byte, with a new random key in
+    /// `phone.sqlite.key` beside it, as `gocua pair` makes it.
+    pub fn encrypted(name: &str) -> Phone {
+        use gocua_store::KeyProvider as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("phone.sqlite");
+        let key_file = gocua_store::KeyFile::beside(&path);
+        let key = key_file.create().expect("key file");
+        let store = Store::open_with(
+            &path,
+            gocua_store::StoreOptions {
+                key: Some(key),
+                ..Default::default()
+            },
+        )
+        .expect("open encrypted phone");
+        Phone {
+            name: name.to_string(),
+            dir,
+            store,
+            key_file: Some(key_file),
         }
     }
 

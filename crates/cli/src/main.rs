@@ -1,6 +1,7 @@
 //! The `gocua` command: every action of the command table from a terminal (create a ward,
 //! import lists, record visits, progress and leaderboards), the demo ward, and the hub.
 
+mod at_rest;
 mod net;
 mod output;
 
@@ -30,6 +31,10 @@ pub struct Global {
     /// Print the command's result as JSON.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Key file of an encrypted replica (the key itself never goes on the command line)
+    /// [default: FILE.key beside --db, when it exists; `pair` makes it].
+    #[arg(long, global = true, env = "GOCUA_KEY_FILE", value_name = "KEY_FILE")]
+    pub key_file: Option<PathBuf>,
     /// Language of messages and tables: vi or en [default: vi].
     #[arg(long, global = true, env = "GOCUA_LANG", value_parser = parse_lang)]
     pub lang: Option<Lang>,
@@ -105,6 +110,8 @@ enum Cmd {
     Sync(net::SyncArgs),
     /// Restore this replica from a backup file; it gets a new actor id (khôi phục).
     Restore(net::RestoreArgs),
+    /// Encrypt this replica in place with --key-file, made if missing (mã hóa).
+    Encrypt(at_rest::EncryptArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -402,7 +409,10 @@ fn main() -> ExitCode {
         Ok(()) => return ExitCode::SUCCESS,
         Err(CliError::Usage(m)) => (CommandError::new("usage", m), 2),
         Err(CliError::Command(e)) => (e, 1),
-        Err(CliError::Other(e)) => (CommandError::new("failed", format!("{e:#}")), 1),
+        Err(CliError::Other(e)) => match e.downcast::<CommandError>() {
+            Ok(c) => (c, 1),
+            Err(e) => (CommandError::new("failed", format!("{e:#}")), 1),
+        },
     };
     if g.json {
         let body = serde_json::json!({ "error": { "code": code.code, "message": code.message } });
@@ -421,6 +431,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Pair(a) => return net::pair(a, g).map_err(CliError::Other),
         Cmd::Sync(a) => return net::sync(a, g).map_err(CliError::Other),
         Cmd::Restore(a) => return net::restore(a, g).map_err(CliError::Other),
+        Cmd::Encrypt(a) => return at_rest::encrypt(a, g).map_err(CliError::Other),
         Cmd::Demo(a) => return demo(a, g),
         other => to_command(other, lang)?,
     };
@@ -458,7 +469,8 @@ fn no_database(db: &Path, lang: Lang) -> CommandError {
 }
 
 fn open(db: &Path, g: &Global) -> Result<App, CliError> {
-    let mut app = App::open(db, g.lang())?;
+    let store = at_rest::open_store(g, db).map_err(CliError::Other)?;
+    let mut app = App::new(store, g.lang())?;
     app.set_clock(g.now);
     Ok(app)
 }
@@ -625,7 +637,12 @@ fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliErr
             team: opt_id(a.team.as_ref(), lang)?,
             device: opt_id(a.device.as_ref(), lang)?,
         }),
-        Cmd::Demo(_) | Cmd::Hub(_) | Cmd::Pair(_) | Cmd::Sync(_) | Cmd::Restore(_) => {
+        Cmd::Demo(_)
+        | Cmd::Hub(_)
+        | Cmd::Pair(_)
+        | Cmd::Sync(_)
+        | Cmd::Restore(_)
+        | Cmd::Encrypt(_) => {
             return Err(CliError::Usage("not a command of the table".into()));
         }
     };

@@ -4,13 +4,13 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use clap::{Args, Subcommand};
 use gocua_domain::{Lang, Role, TeamId};
 use gocua_hub::{HubConfig, qr, tls};
-use gocua_store::Store;
+use gocua_store::{FileKind, Key, Store};
 
-use crate::Global;
+use crate::{Global, at_rest};
 
 #[derive(Debug, Args, Clone)]
 pub struct HubArgs {
@@ -111,7 +111,9 @@ pub struct RestoreArgs {
 
 /// `gocua restore BACKUP`: puts a backup in place of the replica and gives it a new actor id, so
 /// the changes it makes from now on can never collide with changes the lost device made after
-/// the backup was taken. The next sync brings back from the hub whatever the backup lacks.
+/// the backup was taken. The next sync brings back from the hub whatever the backup lacks. The
+/// backup opens with the replica's key; a plain backup restored where a key is in use is
+/// encrypted with it. The restored file is private (0600) and replaces the old one atomically.
 pub fn restore(a: RestoreArgs, g: &Global) -> Result<()> {
     let db = g.db_or("gocua.sqlite");
     let lang = g.lang();
@@ -122,20 +124,30 @@ pub fn restore(a: RestoreArgs, g: &Global) -> Result<()> {
             "A replica already exists here: add --force to replace it with the backup",
         )));
     }
-    // Check the backup opens as a replica before replacing anything.
-    drop(Store::open(&a.backup).with_context(|| a.backup.display().to_string())?);
-    for ext in ["sqlite-wal", "sqlite-shm"] {
-        let _ = std::fs::remove_file(db.with_extension(ext));
-    }
-    std::fs::copy(&a.backup, &db).with_context(|| db.display().to_string())?;
-    let mut store = Store::open(&db)?;
-    let actor = store.rotate_actor()?;
+    let serr = |e| at_rest::store_err(e, lang);
+    let mut opts = at_rest::options(g, &db).map_err(serr)?;
+    let key = opts.key.take();
+    let plain_backup = gocua_store::file_kind(&a.backup).map_err(serr)? == FileKind::Plain;
+    let store = match key {
+        Some(key) if plain_backup => {
+            Store::restore_from(&a.backup, &db, opts.clone())
+                .and_then(Store::close)
+                .map_err(serr)?;
+            gocua_store::encrypt_file(&db, &key).map_err(serr)?;
+            opts.key = Some(key);
+            Store::open_with(&db, opts).map_err(serr)?
+        }
+        key => {
+            opts.key = key;
+            Store::restore_from(&a.backup, &db, opts).map_err(serr)?
+        }
+    };
     println!(
         "{} {} ({}: {})",
         t(lang, "Đã khôi phục", "Restored"),
         db.display(),
         t(lang, "mã tác nhân mới", "new actor id"),
-        actor.to_hex_string()
+        store.actor().to_hex_string()
     );
     Ok(())
 }
@@ -162,13 +174,18 @@ pub fn hub(args: HubArgs, g: &Global) -> Result<()> {
     let db = g.db_or("gocua.sqlite");
     let lang = g.lang();
     match args.cmd {
-        HubCmd::Serve(a) => runtime()?.block_on(serve(a, &db, lang)),
-        HubCmd::Pair(a) => pair_code(a, &db, g.json, lang),
-        HubCmd::Devices => devices(&db, g.json, lang),
-        HubCmd::PairingGuard { clear } => pairing_guard(&db, clear, g.json, lang),
-        HubCmd::Log { limit } => audit_log(&db, limit, g.json, lang),
+        HubCmd::Serve(a) => {
+            let key = at_rest::key(g, &db).map_err(|e| at_rest::store_err(e, lang))?;
+            runtime()?.block_on(serve(a, &db, lang, key))
+        }
+        HubCmd::Pair(a) => pair_code(a, &mut at_rest::open_store(g, &db)?, &db, g.json, lang),
+        HubCmd::Devices => devices(&at_rest::open_store(g, &db)?, g.json, lang),
+        HubCmd::PairingGuard { clear } => {
+            pairing_guard(&at_rest::open_store(g, &db)?, clear, g.json, lang)
+        }
+        HubCmd::Log { limit } => audit_log(&at_rest::open_store(g, &db)?, limit, g.json, lang),
         HubCmd::Revoke { device } => {
-            let store = Store::open(&db)?;
+            let store = at_rest::open_store(g, &db)?;
             if gocua_hub::revoke_device(&store, &device, gocua_hub::server::now())
                 .map_err(|e| anyhow!(e.message(lang)))?
             {
@@ -188,7 +205,7 @@ pub fn hub(args: HubArgs, g: &Global) -> Result<()> {
 /// Called by `gocua demo` after the ward is ready, unless `--no-serve`: serves the demo ward
 /// and shows a pairing code for a volunteer of the first team.
 pub fn serve_demo(db: &Path, g: &Global) -> Result<()> {
-    let plan = Store::open(db)?.plan_state()?;
+    let plan = at_rest::open_store(g, db)?.plan_state()?;
     let team = plan.teams.first().map(|t| t.id.clone());
     let volunteer = plan
         .volunteers
@@ -202,11 +219,12 @@ pub fn serve_demo(db: &Path, g: &Global) -> Result<()> {
         pair_team: team.map(|t| t.to_string()),
         pair_volunteer: volunteer,
     };
-    runtime()?.block_on(serve(args, db, g.lang()))
+    let key = at_rest::key(g, db).map_err(|e| at_rest::store_err(e, g.lang()))?;
+    runtime()?.block_on(serve(args, db, g.lang(), key))
 }
 
 /// Starts the hub and serves until Ctrl-C.
-pub async fn serve(a: ServeArgs, db: &Path, lang: Lang) -> Result<()> {
+pub async fn serve(a: ServeArgs, db: &Path, lang: Lang, key: Option<Key>) -> Result<()> {
     if !db.exists() {
         return Err(anyhow!(t(
             lang,
@@ -220,6 +238,7 @@ pub async fn serve(a: ServeArgs, db: &Path, lang: Lang) -> Result<()> {
         advertise: a.advertise.clone(),
         limits: Default::default(),
         http: Default::default(),
+        key,
     })
     .await
     .map_err(|e| anyhow!(e.message(lang)))?;
@@ -366,8 +385,7 @@ fn show_qr(payload: &gocua_sync::pairing::PairingPayload, p: &CodeArgs, lang: La
     Ok(())
 }
 
-fn pair_code(a: CodeArgs, db: &Path, json: bool, lang: Lang) -> Result<()> {
-    let mut store = Store::open(db)?;
+fn pair_code(a: CodeArgs, store: &mut Store, db: &Path, json: bool, lang: Lang) -> Result<()> {
     let identity = tls::load_or_create(&data_dir(db), &[])?;
     let urls: Vec<String> = store
         .meta_get("hub.urls")?
@@ -386,7 +404,7 @@ fn pair_code(a: CodeArgs, db: &Path, json: bool, lang: Lang) -> Result<()> {
         .and_then(|p| p.ward)
         .map(|w| w.name)
         .unwrap_or_default();
-    let payload = issue(&store, &a, &urls, identity.fingerprint, &ward, lang)?;
+    let payload = issue(store, &a, &urls, identity.fingerprint, &ward, lang)?;
     if json {
         println!(
             "{}",
@@ -397,8 +415,7 @@ fn pair_code(a: CodeArgs, db: &Path, json: bool, lang: Lang) -> Result<()> {
     show_qr(&payload, &a, lang)
 }
 
-fn devices(db: &Path, json: bool, lang: Lang) -> Result<()> {
-    let store = Store::open(db)?;
+fn devices(store: &Store, json: bool, lang: Lang) -> Result<()> {
     let devs = store.hub_devices()?;
     if json {
         println!("{}", serde_json::to_string_pretty(&devs)?);
@@ -441,8 +458,7 @@ fn local_time(at: i64) -> String {
 }
 
 /// `gocua hub pairing-guard [--clear]`.
-fn pairing_guard(db: &Path, clear: bool, json: bool, lang: Lang) -> Result<()> {
-    let store = Store::open(db)?;
+fn pairing_guard(store: &Store, clear: bool, json: bool, lang: Lang) -> Result<()> {
     let now = gocua_hub::server::now();
     if clear {
         gocua_hub::clear_pairing_guard(&store, now).map_err(|e| anyhow!(e.message(lang)))?;
@@ -525,8 +541,7 @@ fn pairing_guard(db: &Path, clear: bool, json: bool, lang: Lang) -> Result<()> {
 }
 
 /// `gocua hub log [--limit N]`: newest first.
-fn audit_log(db: &Path, limit: usize, json: bool, lang: Lang) -> Result<()> {
-    let store = Store::open(db)?;
+fn audit_log(store: &Store, limit: usize, json: bool, lang: Lang) -> Result<()> {
     let entries = store.audit_recent(limit)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&entries)?);
@@ -573,7 +588,7 @@ fn audit_log(db: &Path, limit: usize, json: bool, lang: Lang) -> Result<()> {
 pub fn pair(a: PairArgs, g: &Global) -> Result<()> {
     let db = g.db_or("gocua.sqlite");
     let lang = g.lang();
-    let mut store = Store::open(&db).with_context(|| db.display().to_string())?;
+    let (mut store, key) = at_rest::open_for_pairing(g, &db)?;
     let info = runtime()?
         .block_on(gocua_client::pair(
             &mut store,
@@ -581,9 +596,12 @@ pub fn pair(a: PairArgs, g: &Global) -> Result<()> {
             &a.name,
             gocua_hub::server::now(),
         ))
-        .map_err(|e| anyhow!(e.message(lang)))?;
+        .map_err(|e| at_rest::client_err(e, lang))?;
     if g.json {
-        println!("{}", serde_json::to_string_pretty(&info)?);
+        let mut v = serde_json::to_value(&info)?;
+        v["key_file"] = serde_json::json!(key.path);
+        v["key_created"] = serde_json::json!(key.created);
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         println!(
             "{} {} ({})",
@@ -597,6 +615,7 @@ pub fn pair(a: PairArgs, g: &Global) -> Result<()> {
             info.device_id,
             info.role
         );
+        println!("{}", at_rest::describe_pair_key(&key, lang));
         println!(
             "{}",
             t(
@@ -613,7 +632,14 @@ pub fn pair(a: PairArgs, g: &Global) -> Result<()> {
 pub fn sync(_a: SyncArgs, g: &Global) -> Result<()> {
     let db = g.db_or("gocua.sqlite");
     let lang = g.lang();
-    let mut store = Store::open(&db)?;
+    if !db.exists() {
+        // Not even a replica (e.g. wiped after a revocation): make no empty file.
+        return Err(at_rest::client_err(
+            gocua_client::ClientError::NotPaired,
+            lang,
+        ));
+    }
+    let mut store = at_rest::open_store(g, &db)?;
     let bar = indicatif::ProgressBar::hidden();
     if !g.json {
         bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
@@ -623,13 +649,19 @@ pub fn sync(_a: SyncArgs, g: &Global) -> Result<()> {
         );
         bar.set_message(t(lang, "Đang đồng bộ", "Syncing"));
     }
-    let report = runtime()?
-        .block_on(gocua_client::sync(&mut store, &mut |p| {
-            bar.set_length(p.docs_received + p.docs_remaining);
-            bar.set_position(p.docs_received);
-        }))
-        .map_err(|e| anyhow!(e.message(lang)))?;
+    let result = runtime()?.block_on(gocua_client::sync(&mut store, &mut |p| {
+        bar.set_length(p.docs_received + p.docs_remaining);
+        bar.set_position(p.docs_received);
+    }));
     bar.finish_and_clear();
+    let report = match result {
+        Ok(r) => r,
+        // The office cut this phone off: the ward's data leaves it now, key first.
+        Err(gocua_client::ClientError::Revoked { .. }) => {
+            return Err(at_rest::wipe_revoked(store, g, &db));
+        }
+        Err(e) => return Err(at_rest::client_err(e, lang)),
+    };
     if g.json {
         let mut v = serde_json::to_value(&report)?;
         v["refused"] = serde_json::json!(

@@ -1,19 +1,27 @@
 //! The built `gocua` binary as a ward office and a phone: `hub serve` on loopback, `hub pair`,
 //! `pair`, `sync`, `hub devices`, `hub revoke`, `hub pairing-guard` and `hub log`, each a separate
-//! process as a user runs them.
+//! process as a user runs them. Phone commands run under `umask 000`, so every file they make
+//! must set its own mode.
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
 fn gocua(db: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gocua"))
+    // Through a shell that drops the umask: a permissive one must not loosen any file's mode.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("umask 000; exec \"$@\"")
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_gocua"))
         .args(args)
         .arg("--db")
         .arg(db)
         .env_remove("GOCUA_LANG")
+        .env_remove("GOCUA_KEY_FILE")
         .output()
         .unwrap();
     (
@@ -124,8 +132,38 @@ fn a_phone_pairs_and_syncs_with_the_hub_process() {
     let paired = ok(&phone_db, &["pair", &payload, "--name", "Máy của Lan"]);
     assert!(paired.contains("Đã ghép nối"), "{paired}");
     assert!(paired.contains(&url), "{paired}");
-    let sync: serde_json::Value =
-        serde_json::from_str(&ok(&phone_db, &["sync", "--json"])).unwrap();
+    // The phone's replica is encrypted from the start, with a new key file beside it.
+    let key_file = dir.path().join("phone.sqlite.key");
+    assert!(
+        paired.contains(&key_file.display().to_string()),
+        "says where the key is: {paired}"
+    );
+    assert_eq!(mode(&key_file), 0o600);
+    assert_eq!(mode(&phone_db), 0o600);
+    assert!(
+        !std::fs::read(&phone_db)
+            .unwrap()
+            .starts_with(b"SQLite format 3")
+    );
+    let sync_out = ok(&phone_db, &["sync", "--json"]);
+    let sync: serde_json::Value = serde_json::from_str(&sync_out).unwrap();
+    // The credential is in the encrypted replica and in no output.
+    let token = {
+        use gocua_store::KeyProvider as _;
+        let key = gocua_store::KeyFile::new(key_file.clone()).load().unwrap();
+        let opts = gocua_store::StoreOptions {
+            key,
+            ..Default::default()
+        };
+        let store = gocua_store::Store::open_with(&phone_db, opts).unwrap();
+        store.meta_get("device.token").unwrap().unwrap()
+    };
+    assert!(token.len() >= 32);
+    let whoami = ok(&phone_db, &["whoami", "--json"]);
+    let devices_out = ok(&hub_db, &["hub", "devices", "--json"]);
+    for out in [&paired, &sync_out, &whoami, &devices_out] {
+        assert!(!out.contains(&token), "the device token leaked: {out}");
+    }
     assert!(sync["new_docs"].as_u64().unwrap() > 1, "{sync}");
     let households: serde_json::Value =
         serde_json::from_str(&ok(&phone_db, &["households", "--json"])).unwrap();
@@ -174,7 +212,35 @@ fn a_phone_pairs_and_syncs_with_the_hub_process() {
     let second = ok(&phone_db, &["restore", backup.to_str().unwrap(), "--force"]);
     assert!(first.starts_with("Đã khôi phục"), "{first}");
     assert_ne!(first, second, "every restore takes a fresh actor id");
+    assert_eq!(mode(&phone_db), 0o600, "a restored replica is private");
     ok(&phone_db, &["sync"]);
+    // Without its key the replica does not open, and says why in both languages.
+    let wrong = dir.path().join("wrong.key");
+    std::fs::write(&wrong, format!("{}\n", "ab".repeat(32))).unwrap();
+    std::fs::set_permissions(&wrong, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let before = std::fs::read(&phone_db).unwrap();
+    let (code_k, out_k, _) = gocua(
+        &phone_db,
+        &[
+            "households",
+            "--key-file",
+            wrong.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(code_k, 1);
+    let e: serde_json::Value = serde_json::from_str(&out_k).unwrap();
+    assert_eq!(e["error"]["code"], "wrong_key", "{out_k}");
+    let (_, _, err_k) = gocua(
+        &phone_db,
+        &["households", "--key-file", wrong.to_str().unwrap()],
+    );
+    assert!(err_k.contains("Sai khóa mở dữ liệu"), "{err_k}");
+    assert_eq!(
+        std::fs::read(&phone_db).unwrap(),
+        before,
+        "a wrong key changed the replica"
+    );
 
     // The same code cannot pair a second phone.
     let (code2, _, err) = gocua(&dir.path().join("other.sqlite"), &["pair", &payload]);
@@ -187,12 +253,100 @@ fn a_phone_pairs_and_syncs_with_the_hub_process() {
     let dev = &devices.as_array().unwrap()[0];
     assert_eq!(dev["name"], "Máy của Lan");
     assert!(dev["last_sync"].as_i64().is_some());
+    // The phone records a visit, then the office revokes it before the phone syncs again.
+    let households: serde_json::Value =
+        serde_json::from_str(&ok(&phone_db, &["households", "--json"])).unwrap();
+    let hid = households[0]["id"].as_str().unwrap().to_string();
+    // No identity to set: the phone is p-01's since pairing.
+    ok(&phone_db, &["visit", &hid, "--outcome", "nobody_home"]);
+    let hub_visits = || -> usize {
+        let d: serde_json::Value =
+            serde_json::from_str(&ok(&hub_db, &["household", &hid, "--json"])).unwrap();
+        d["visits"].as_array().unwrap().len()
+    };
+    let on_hub = hub_visits();
     ok(&hub_db, &["hub", "revoke", dev["id"].as_str().unwrap()]);
     let (code3, _, err) = gocua(&phone_db, &["sync"]);
     assert_eq!(code3, 1);
     assert!(err.contains("thu hồi"), "{err}");
-    let (_, _, err_en) = gocua(&phone_db, &["sync", "--lang", "en"]);
-    assert!(err_en.contains("revoked"), "{err_en}");
+    assert!(
+        err.contains("đã được xóa khỏi điện thoại"),
+        "tells the user the data was removed: {err}"
+    );
+    // Wiped: replica, side files and key; the visit never reached the hub.
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("phone.sqlite"))
+        .collect();
+    assert!(left.is_empty(), "left on the phone: {left:?}");
+    assert_eq!(
+        hub_visits(),
+        on_hub,
+        "the revoked phone's last visit reached the hub"
+    );
+    let (code4, out4, _) = gocua(&phone_db, &["sync", "--lang", "en", "--json"]);
+    assert_eq!(code4, 1);
+    assert!(out4.contains("not_paired"), "{out4}");
+    assert!(!phone_db.exists(), "sync made an empty replica");
+}
+
+#[test]
+fn encrypt_turns_a_plain_replica_into_an_encrypted_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ward.sqlite");
+    ok(
+        &db,
+        &["demo", "--no-serve", "--households", "20", "--seed", "2"],
+    );
+    let plain = ok(&db, &["progress", "--json"]);
+    assert!(std::fs::read(&db).unwrap().starts_with(b"SQLite format 3"));
+    let key = dir.path().join("keys").join("ward.key");
+    std::fs::create_dir(key.parent().unwrap()).unwrap();
+    let out = ok(
+        &db,
+        &[
+            "encrypt",
+            "--key-file",
+            key.to_str().unwrap(),
+            "--lang",
+            "en",
+        ],
+    );
+    assert!(out.contains("Encrypted"), "{out}");
+    assert_eq!(mode(&key), 0o600);
+    assert_eq!(mode(&db), 0o600);
+    assert!(!std::fs::read(&db).unwrap().starts_with(b"SQLite format 3"));
+    // Without the key: a clear error, with the key (flag or environment): the same ward.
+    let (code, out, _) = gocua(&db, &["progress", "--json"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("wrong_key"), "{out}");
+    assert_eq!(
+        ok(
+            &db,
+            &["progress", "--json", "--key-file", key.to_str().unwrap()]
+        ),
+        plain
+    );
+    let via_env = Command::new(env!("CARGO_BIN_EXE_gocua"))
+        .args(["progress", "--json", "--db"])
+        .arg(&db)
+        .env("GOCUA_KEY_FILE", &key)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&via_env.stdout), plain);
+    // Twice is an error, not a second layer.
+    let (code2, out2, _) = gocua(
+        &db,
+        &["encrypt", "--key-file", key.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(code2, 1);
+    assert!(out2.contains("already_encrypted"), "{out2}");
+}
+
+fn mode(p: &Path) -> u32 {
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
 
 /// The payload with its join code replaced.

@@ -31,6 +31,23 @@ pub enum ClientError {
     Store(#[from] gocua_store::Error),
     #[error("TLS setup failed: {0}")]
     Tls(String),
+    /// The hub answered that the office revoked this device. Nothing more was sent; the layer
+    /// that owns the replica's files must now wipe them ([`crate::wipe_revoked`]).
+    #[error("{message_en}")]
+    Revoked {
+        message_vi: String,
+        message_en: String,
+    },
+    /// A revoked device's replica and key were deleted.
+    #[error(
+        "The ward office revoked this device, so the ward's data was removed from this phone. Contact the ward office to pair it again."
+    )]
+    Wiped { removed: Vec<String> },
+    /// The device was revoked but its data could not all be deleted.
+    #[error(
+        "The ward office revoked this device, but its data could not be removed: {0}. Delete the replica and its key file by hand."
+    )]
+    WipeFailed(gocua_store::Error),
 }
 
 impl ClientError {
@@ -46,6 +63,9 @@ impl ClientError {
             ClientError::Replica(e) => e.code.clone(),
             ClientError::Store(e) => e.code().into(),
             ClientError::Tls(_) => "tls".into(),
+            ClientError::Revoked { .. } => "device_revoked".into(),
+            ClientError::Wiped { .. } => "device_wiped".into(),
+            ClientError::WipeFailed(_) => "wipe_failed".into(),
         }
     }
 
@@ -53,6 +73,11 @@ impl ClientError {
         if lang == Lang::En {
             return match self {
                 ClientError::Hub { message_en, .. } => message_en.clone(),
+                ClientError::Revoked { message_en, .. } => message_en.clone(),
+                ClientError::WipeFailed(e) => format!(
+                    "The ward office revoked this device, but its data could not be removed: {}. Delete the replica and its key file by hand.",
+                    e.message(lang)
+                ),
                 ClientError::Replica(e) => e.message_en.clone(),
                 ClientError::Store(e) => e.message(lang),
                 other => other.to_string(),
@@ -75,6 +100,17 @@ impl ClientError {
             ClientError::Replica(e) => e.message_vi.clone(),
             ClientError::Store(e) => e.message(lang),
             ClientError::Tls(e) => format!("Lỗi thiết lập TLS: {e}"),
+            ClientError::Revoked { message_vi, .. } => message_vi.clone(),
+            ClientError::Wiped { .. } => {
+                "Văn phòng phường đã thu hồi thiết bị này, nên dữ liệu của phường đã được xóa khỏi điện thoại. \
+                 Hãy liên hệ văn phòng phường nếu cần ghép nối lại."
+                    .into()
+            }
+            ClientError::WipeFailed(e) => format!(
+                "Văn phòng phường đã thu hồi thiết bị này nhưng chưa xóa được dữ liệu: {}. \
+                 Hãy tự xóa tệp dữ liệu và tệp khóa.",
+                e.message(lang)
+            ),
         }
     }
 }

@@ -6,4 +6,6 @@ mod phone;
 pub mod tls;
 
 pub use error::ClientError;
-pub use phone::{HUB_PEER, PairInfo, SyncProgress, SyncReport, pair, paired_hub, sync};
+pub use phone::{
+    HUB_PEER, PairInfo, SyncProgress, SyncReport, pair, paired_hub, sync, wipe_revoked,
+};

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use gocua_store::Store;
+use gocua_store::{KeyProvider, Store};
 use gocua_sync::PhoneSession;
 use gocua_sync::api::{self, ErrorBody, PairRequest, PairResponse};
 use gocua_sync::pairing::{PairingPayload, fingerprint_hex};
@@ -89,6 +89,10 @@ async fn hub_error(resp: reqwest::Response) -> ClientError {
     let status = resp.status().as_u16();
     let bytes = resp.bytes().await.unwrap_or_default();
     match serde_json::from_slice::<ErrorBody>(&bytes) {
+        Ok(b) if b.code == "device_revoked" => ClientError::Revoked {
+            message_vi: b.message_vi,
+            message_en: b.message_en,
+        },
         Ok(b) => ClientError::Hub {
             status,
             code: b.code,
@@ -249,6 +253,10 @@ async fn last_batch(client: &reqwest::Client, url: &str, auth: &str) -> Result<u
 
 /// Syncs with the paired hub until neither side has anything to send. Interrupted syncs lose
 /// nothing: every merge is committed as it arrives and the next sync continues from there.
+///
+/// When the hub answers that this device is revoked (on `/v1/sync` or `/v1/status`), the sync
+/// stops at once, sends nothing more and returns [`ClientError::Revoked`]: the caller must then
+/// hand the replica to [`wipe_revoked`].
 pub async fn sync(
     store: &mut Store,
     progress: &mut (dyn FnMut(SyncProgress) + Send),
@@ -320,4 +328,23 @@ pub async fn sync(
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+/// What a caller does with [`ClientError::Revoked`]: the office has cut this device off, so the
+/// ward's data must not stay on it. Destroys the replica's key first (so whatever flash storage
+/// keeps of the file is unreadable from that moment), then closes and deletes the replica and its
+/// side files. Returns the error to show the user: [`ClientError::Wiped`], or
+/// [`ClientError::WipeFailed`] if something could not be deleted. The CLI calls this; so will the
+/// phone app, with its keystore as the [`KeyProvider`].
+pub fn wipe_revoked(store: Store, keys: Option<&dyn KeyProvider>) -> ClientError {
+    let key_gone = keys.map(|k| k.destroy().map(|()| k.describe()));
+    let files = store.wipe();
+    match (key_gone, files) {
+        (Some(Err(e)), _) | (_, Err(e)) => ClientError::WipeFailed(e),
+        (key, Ok(files)) => {
+            let mut removed: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+            removed.extend(key.and_then(Result::ok));
+            ClientError::Wiped { removed }
+        }
+    }
 }

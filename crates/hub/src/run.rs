@@ -88,6 +88,8 @@ pub struct HubConfig {
     pub limits: HubLimits,
     /// Limits of the HTTP layer: body sizes and deadlines, pairing guard, audit throttle.
     pub http: HttpLimits,
+    /// The key of an encrypted hub replica; `None` (the default for the hub) for a plain file.
+    pub key: Option<gocua_store::Key>,
 }
 
 /// A running hub.
@@ -159,6 +161,7 @@ pub async fn start(cfg: HubConfig) -> Result<RunningHub, HubError> {
         &cfg.db,
         gocua_store::StoreOptions {
             cache_docs: 512,
+            key: cfg.key.clone(),
             ..Default::default()
         },
     )?;

@@ -1,6 +1,6 @@
 //! Benchmarks of the replica against the product's targets: recording a visit (compared with a
-//! bare durable SQLite insert, and on replicas of growing size), search as the user types over
-//! a full ward, and generating, importing and re-projecting a full ward.
+//! bare durable SQLite insert, on replicas of growing size, and encrypted against plain), search
+//! as the user types over a full ward, and generating, importing and re-projecting a full ward.
 //!
 //! A plain timing binary rather than criterion: the targets are stated as medians, p95s and a
 //! ratio, which it prints directly as a Markdown table. `cargo bench -p gocua-store` runs it in
@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use gocua_domain::{Household, Timestamp, Volunteer};
-use gocua_store::{AutoCommit, PlanEntry, Store, household_doc};
+use gocua_store::{AutoCommit, Durability, Key, PlanEntry, Store, StoreOptions, household_doc};
 use gocua_wardgen::{GeneratedWard, WardSpec, generate, random_visit};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -291,6 +291,71 @@ fn record_steps(
             "—".into(),
         );
     }
+    // Encryption (SQLCipher, raw 256-bit key) against a plain file: the same visits into two
+    // replicas of the same ward, alternating.
+    for durability in [Durability::Full, Durability::Normal] {
+        let w = generate(&sizes.full.clone().with_households(sizes.phone_households));
+        let name = format!("{durability:?}").to_lowercase();
+        let key = Key::random();
+        let open = |file: &str, key: Option<Key>| {
+            let mut s = Store::open_with(
+                &dir.join(file),
+                StoreOptions {
+                    durability,
+                    key,
+                    ..Default::default()
+                },
+            )
+            .expect("open replica");
+            s.load_ward(&w, |_, _| {}).expect("load");
+            s
+        };
+        let mut plain = open(&format!("plain-{name}.sqlite"), None);
+        let mut encrypted = open(&format!("encrypted-{name}.sqlite"), Some(key.clone()));
+        let (p, e) = record_visits_plain_vs_encrypted(&mut plain, &mut encrypted, &w, sizes.visits);
+        let sync = match durability {
+            Durability::Full => "synchronous=FULL",
+            Durability::Normal => "synchronous=NORMAL",
+        };
+        table.row(
+            &format!(
+                "record a visit, encrypted vs plain, replica of {} households, {sync}",
+                sizes.phone_households
+            ),
+            format!(
+                "the same random_visit into a plain and an encrypted (SQLCipher 4, raw key) replica, alternating, n={}",
+                p.n
+            ),
+            format!(
+                "plain median {}, p95 {}; encrypted median {}, p95 {}; encrypted {:.2}× plain",
+                ms(p.p50),
+                ms(p.p95),
+                ms(e.p50),
+                ms(e.p95),
+                e.p50.as_secs_f64() / p.p50.as_secs_f64().max(1e-9)
+            ),
+            "—".into(),
+        );
+        if durability == Durability::Full {
+            drop((plain, encrypted));
+            let opens = 20;
+            let po = open_time(&dir.join(format!("plain-{name}.sqlite")), None, opens);
+            let eo = open_time(
+                &dir.join(format!("encrypted-{name}.sqlite")),
+                Some(&key),
+                opens,
+            );
+            table.row(
+                &format!(
+                    "open a replica of {} households, encrypted vs plain",
+                    sizes.phone_households
+                ),
+                format!("Store::open_with, key checked on page 1, median of {opens}"),
+                format!("plain {}; encrypted {}", ms(po), ms(eo)),
+                "—".into(),
+            );
+        }
+    }
     let mut replicas: Vec<(usize, GeneratedWard, Store)> = Vec::new();
     for (i, n) in [sizes.phone_households, sizes.mid_households]
         .into_iter()
@@ -354,46 +419,105 @@ fn record_steps(
 /// a random minute of today's visiting window. A few untimed visits first open the file's pages.
 fn record_visits(store: &mut Store, w: &GeneratedWard, n: usize) -> Stats {
     let mut rng = StdRng::seed_from_u64(7);
-    let today = WardSpec::full(0).today;
-    let evening = Timestamp::from_local(today, time::Time::MIDNIGHT).0 + 18 * 3600;
-    let pick = |rng: &mut StdRng| -> (Household, Volunteer, Timestamp) {
-        let h = &w.households[rng.gen_range(0..w.households.len())];
-        let team = w
-            .street_assignments
-            .iter()
-            .find(|(s, _)| *s == h.street)
-            .map(|(_, a)| &a.team);
-        let members: Vec<&Volunteer> = w
-            .volunteers
-            .iter()
-            .filter(|v| v.team.as_ref() == team)
-            .collect();
-        let v = if members.is_empty() {
-            &w.volunteers[0]
-        } else {
-            members[rng.gen_range(0..members.len())]
-        };
-        (
-            h.clone(),
-            v.clone(),
-            Timestamp(evening + rng.gen_range(0..3 * 3600 + 1800)),
-        )
-    };
     for _ in 0..(n / 20).max(1) {
-        let (h, v, at) = pick(&mut rng);
+        let (h, v, at) = pick_visit(&mut rng, w);
         store
             .record_visit(&random_visit(&mut rng, &h, &v, at))
             .expect("record visit");
     }
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
-        let (h, v, at) = pick(&mut rng);
+        let (h, v, at) = pick_visit(&mut rng, w);
         let visit = random_visit(&mut rng, &h, &v, at);
         let t = Instant::now();
         store.record_visit(&visit).expect("record visit");
         times.push(t.elapsed());
     }
     Stats::of(&mut times)
+}
+
+/// A random household, a member of the team holding its street, and a minute of today's
+/// visiting window.
+fn pick_visit(rng: &mut StdRng, w: &GeneratedWard) -> (Household, Volunteer, Timestamp) {
+    let today = WardSpec::full(0).today;
+    let evening = Timestamp::from_local(today, time::Time::MIDNIGHT).0 + 18 * 3600;
+    let h = &w.households[rng.gen_range(0..w.households.len())];
+    let team = w
+        .street_assignments
+        .iter()
+        .find(|(s, _)| *s == h.street)
+        .map(|(_, a)| &a.team);
+    let members: Vec<&Volunteer> = w
+        .volunteers
+        .iter()
+        .filter(|v| v.team.as_ref() == team)
+        .collect();
+    let v = if members.is_empty() {
+        &w.volunteers[0]
+    } else {
+        members[rng.gen_range(0..members.len())]
+    };
+    (
+        h.clone(),
+        v.clone(),
+        Timestamp(evening + rng.gen_range(0..3 * 3600 + 1800)),
+    )
+}
+
+/// The same `n` visits recorded into a plain and an encrypted replica of the same ward, one
+/// after the other and in alternating order, so both see the same load: (plain, encrypted).
+fn record_visits_plain_vs_encrypted(
+    plain: &mut Store,
+    encrypted: &mut Store,
+    w: &GeneratedWard,
+    n: usize,
+) -> (Stats, Stats) {
+    let mut rng = StdRng::seed_from_u64(11);
+    let mut tp = Vec::with_capacity(n);
+    let mut te = Vec::with_capacity(n);
+    for i in 0..n + (n / 20).max(1) {
+        let (h, v, at) = pick_visit(&mut rng, w);
+        let visit = random_visit(&mut rng, &h, &v, at);
+        let time = |store: &mut Store| {
+            let t = Instant::now();
+            store.record_visit(&visit).expect("record visit");
+            t.elapsed()
+        };
+        let (p, e) = if i % 2 == 0 {
+            let p = time(plain);
+            (p, time(encrypted))
+        } else {
+            let e = time(encrypted);
+            (time(plain), e)
+        };
+        // The first few only open the files' pages.
+        if i >= (n / 20).max(1) {
+            tp.push(p);
+            te.push(e);
+        }
+    }
+    (Stats::of(&mut tp), Stats::of(&mut te))
+}
+
+/// Median time to open a replica (and, encrypted, check its key), over `n` opens.
+fn open_time(path: &Path, key: Option<&Key>, n: usize) -> Duration {
+    let mut times: Vec<Duration> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            let s = Store::open_with(
+                path,
+                StoreOptions {
+                    key: key.cloned(),
+                    ..Default::default()
+                },
+            )
+            .expect("open");
+            let d = t.elapsed();
+            drop(s);
+            d
+        })
+        .collect();
+    Stats::of(&mut times).p50
 }
 
 /// The in-memory shares of a visit, with no SQLite at all: the change and its incremental bytes,

@@ -1,4 +1,5 @@
-//! Opening a replica: pragmas, numbered migrations, the replica's own actor id, failpoints.
+//! Opening a replica: its key, its files' mode, pragmas, numbered migrations, the replica's own
+//! actor id, failpoints.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -6,6 +7,8 @@ use std::path::{Path, PathBuf};
 use automerge::{ActorId, AutoCommit};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::files::{self, FileKind};
+use crate::key::Key;
 use crate::{Error, Result};
 
 /// Numbered migrations; the index + 1 is the schema version stored in `PRAGMA user_version`.
@@ -29,6 +32,10 @@ pub struct StoreOptions {
     pub compact_after: i64,
     /// How hard a commit is pushed to the disk.
     pub durability: Durability,
+    /// The key of an encrypted replica (SQLCipher); `None` for a plain file. A new file opened
+    /// with a key is encrypted from its first byte. Taken out when the store opens: the store
+    /// does not keep it.
+    pub key: Option<Key>,
 }
 
 /// SQLite's `synchronous` setting, as a choice about what a power cut may cost.
@@ -49,6 +56,7 @@ impl Default for StoreOptions {
             cache_docs: 2048,
             compact_after: 32,
             durability: Durability::Full,
+            key: None,
         }
     }
 }
@@ -64,6 +72,7 @@ pub struct Store {
     pub(crate) merge_policy: gocua_sync::MergePolicy,
     pub(crate) opts: StoreOptions,
     path: PathBuf,
+    encrypted: bool,
 }
 
 impl Store {
@@ -71,9 +80,52 @@ impl Store {
         Store::open_with(path, StoreOptions::default())
     }
 
-    pub fn open_with(path: &Path, opts: StoreOptions) -> Result<Store> {
+    /// Opens (creating if needed) the replica at `path`. A new file is created with mode 0600
+    /// before SQLite opens it, and SQLite gives its `-wal` and `-shm` files the same mode. With
+    /// a key, the key is checked before anything is written: a wrong or missing key is
+    /// [`Error::WrongKey`] and leaves the file as it was.
+    pub fn open_with(path: &Path, mut opts: StoreOptions) -> Result<Store> {
+        let key = opts.key.take();
+        let kind = files::file_kind(path)?;
+        if kind == FileKind::Missing {
+            match files::create_private(path) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(Error::io("create", path, e)),
+            }
+        }
         let mut conn = Connection::open(path)?;
+        if let Some(key) = &key {
+            let text = key.sqlcipher_text();
+            let sql =
+                zeroize::Zeroizing::new(format!("PRAGMA key = '{}';", text.replace('\'', "''")));
+            conn.execute_batch(&sql)?;
+        }
+        // The first read decrypts page 1; it is where a wrong key shows, before any write.
+        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        }) {
+            let not_a_db = matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::NotADatabase)
+            );
+            if !not_a_db {
+                return Err(e.into());
+            }
+            let shown = path.display().to_string();
+            return Err(match (key.is_some(), kind) {
+                (true, FileKind::Plain) => Error::NotEncrypted(shown),
+                (given, _) => Error::WrongKey { path: shown, given },
+            });
+        }
+        // Files made by an older version, or copied in, may be readable by others.
+        for p in std::iter::once(path.to_path_buf()).chain(files::side_files(path)) {
+            files::make_private(&p);
+        }
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Sorts, temporary tables and statement journals stay in memory, never in a plain
+        // temporary file.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         let sync = match opts.durability {
             Durability::Full => "FULL",
@@ -92,6 +144,7 @@ impl Store {
             merge_policy: gocua_sync::MergePolicy::TRUSTED,
             opts,
             path,
+            encrypted: key.is_some(),
         };
         // A migration that reshaped the projection, or a new way of deriving it (sort keys,
         // funnel rules), leaves it to be derived again from the documents.
@@ -108,6 +161,11 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether this replica's file is encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypted
     }
 
     /// This replica's Automerge actor: never shared with another device.

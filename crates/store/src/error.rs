@@ -2,6 +2,8 @@
 
 use gocua_domain::Lang;
 
+use crate::key::KeyFileProblem;
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +30,75 @@ pub enum Error {
     Forbidden { doc: String, what: &'static str },
     #[error("injected failure at {0}")]
     Injected(&'static str),
+    /// The replica is encrypted and the key given (or none) does not open it. Nothing was read
+    /// or written.
+    #[error("{}", if *.given {
+        format!("Wrong key: this key does not open {path}. Nothing was changed.")
+    } else {
+        format!("Wrong key: {path} is encrypted (or is not a Gõ Cửa replica) and needs its key file (--key-file or GOCUA_KEY_FILE). Nothing was changed.")
+    })]
+    WrongKey { path: String, given: bool },
+    #[error(
+        "{0} is not encrypted, so no key opens it: leave out the key file, or encrypt the replica first (gocua encrypt)"
+    )]
+    NotEncrypted(String),
+    #[error("{0} is already encrypted")]
+    AlreadyEncrypted(String),
+    #[error("{}", key_file_en(path, *.problem))]
+    KeyFile {
+        path: String,
+        problem: KeyFileProblem,
+    },
+    #[error("cannot {what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0} is open in another program (the hub?): stop it first")]
+    InUse(String),
+}
+
+impl Error {
+    pub(crate) fn io(what: &'static str, path: &std::path::Path, source: std::io::Error) -> Error {
+        Error::Io {
+            what,
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
+fn key_file_en(path: &str, problem: KeyFileProblem) -> String {
+    match problem {
+        KeyFileProblem::Missing => format!("No key file at {path}"),
+        KeyFileProblem::Unreadable => format!("Cannot read the key file {path}"),
+        KeyFileProblem::Empty => format!("The key file {path} is empty"),
+        KeyFileProblem::TooShort => format!(
+            "The passphrase in the key file {path} is too short: use at least {} characters",
+            crate::key::MIN_PASSPHRASE_CHARS
+        ),
+        KeyFileProblem::Exists => format!("A key file already exists at {path}"),
+        KeyFileProblem::Insecure(mode) => format!(
+            "The key file {path} can be read by others (mode {mode:o}): run chmod 600 on it"
+        ),
+    }
+}
+
+fn key_file_vi(path: &str, problem: KeyFileProblem) -> String {
+    match problem {
+        KeyFileProblem::Missing => format!("Không tìm thấy tệp khóa {path}"),
+        KeyFileProblem::Unreadable => format!("Không đọc được tệp khóa {path}"),
+        KeyFileProblem::Empty => format!("Tệp khóa {path} trống"),
+        KeyFileProblem::TooShort => format!(
+            "Mật khẩu trong tệp khóa {path} quá ngắn: cần ít nhất {} ký tự",
+            crate::key::MIN_PASSPHRASE_CHARS
+        ),
+        KeyFileProblem::Exists => format!("Đã có tệp khóa ở {path}"),
+        KeyFileProblem::Insecure(mode) => format!(
+            "Người khác đọc được tệp khóa {path} (quyền {mode:o}): hãy chạy chmod 600 cho tệp này"
+        ),
+    }
 }
 
 impl Error {
@@ -44,6 +115,19 @@ impl Error {
             Error::Domain(e) => e.code(),
             Error::Forbidden { .. } => "forbidden_edit",
             Error::Injected(_) => "injected",
+            Error::WrongKey { .. } => "wrong_key",
+            Error::NotEncrypted(_) => "not_encrypted",
+            Error::AlreadyEncrypted(_) => "already_encrypted",
+            Error::KeyFile { problem, .. } => match problem {
+                KeyFileProblem::Missing => "key_file_missing",
+                KeyFileProblem::Exists => "key_file_exists",
+                KeyFileProblem::Insecure(_) => "key_file_insecure",
+                KeyFileProblem::Unreadable | KeyFileProblem::Empty | KeyFileProblem::TooShort => {
+                    "key_file_invalid"
+                }
+            },
+            Error::Io { .. } => "io",
+            Error::InUse(_) => "in_use",
         }
     }
 
@@ -98,6 +182,32 @@ impl Error {
                 format!("Thiết bị này không được phép {action} (hộ {doc}){tail}")
             }
             Error::Injected(at) => format!("Lỗi giả lập tại {at}"),
+            Error::WrongKey { path, given: true } => format!(
+                "Sai khóa mở dữ liệu: khóa này không mở được tệp {path}. Không có gì bị thay đổi."
+            ),
+            Error::WrongKey { path, given: false } => format!(
+                "Sai khóa mở dữ liệu: tệp {path} đã được mã hóa (hoặc không phải dữ liệu Gõ Cửa) và cần tệp khóa của nó (--key-file hoặc GOCUA_KEY_FILE). Không có gì bị thay đổi."
+            ),
+            Error::NotEncrypted(path) => format!(
+                "Tệp dữ liệu {path} chưa được mã hóa nên không mở bằng khóa: bỏ tệp khóa đi, hoặc mã hóa tệp trước (gocua encrypt)"
+            ),
+            Error::AlreadyEncrypted(path) => format!("Tệp dữ liệu {path} đã được mã hóa rồi"),
+            Error::KeyFile { path, problem } => key_file_vi(path, *problem),
+            Error::Io { what, path, source } => {
+                let what = match *what {
+                    "create" => "tạo",
+                    "delete" => "xóa",
+                    "rename" => "đổi tên",
+                    "copy" => "sao chép",
+                    "open" => "mở",
+                    "read" => "đọc",
+                    _ => "ghi",
+                };
+                format!("Không {what} được tệp {path}: {source}")
+            }
+            Error::InUse(path) => format!(
+                "Tệp {path} đang được chương trình khác mở (máy chủ phường?): hãy dừng chương trình đó trước"
+            ),
         }
     }
 }
