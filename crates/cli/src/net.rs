@@ -461,7 +461,7 @@ fn local_time(at: i64) -> String {
 fn pairing_guard(store: &Store, clear: bool, json: bool, lang: Lang) -> Result<()> {
     let now = gocua_hub::server::now();
     if clear {
-        gocua_hub::clear_pairing_guard(&store, now).map_err(|e| anyhow!(e.message(lang)))?;
+        gocua_hub::clear_pairing_guard(store, now).map_err(|e| anyhow!(e.message(lang)))?;
     }
     let g = store.hub_pairing_guard(now)?;
     if json {
