@@ -152,3 +152,14 @@ describe('recording the canonical visit', () => {
     expect(screen.getByRole('button', { name: 'Lưu' })).toHaveProperty('disabled', false);
   });
 });
+
+describe('navigation', () => {
+  it('ignores a double tap on a button that opens a screen', async () => {
+    const { go, back, router, resetRouter } = await import('../src/lib/router.svelte');
+    resetRouter({ name: 'household', id: 'h-1' });
+    go({ name: 'visit', id: 'h-1' });
+    go({ name: 'visit', id: 'h-1' });
+    back({ name: 'home' });
+    expect(router.route).toEqual({ name: 'household', id: 'h-1' });
+  });
+});

@@ -49,6 +49,8 @@ export function onHashChange(): void {
 }
 
 export function go(route: Route): void {
+  // A second tap on the same button while the screen changes goes nowhere new.
+  if (href(route) === href(router.route)) return;
   stack.push(router.route);
   // Applied at once: screens never wait for the hashchange event (double taps meanwhile).
   router.route = route;
