@@ -304,6 +304,7 @@ async fn start_hub(db: &Path) -> RunningHub {
         bind: "127.0.0.1:0".parse().expect("addr"),
         advertise: vec!["127.0.0.1".into()],
         limits: HubLimits::default(),
+        http: Default::default(),
     })
     .await
     .expect("start hub")

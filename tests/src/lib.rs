@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use gocua_client::SyncReport;
 use gocua_domain::{DeviceId, Role, TeamId, Visit, VolunteerId};
-use gocua_hub::{DeviceFor, HubConfig, RunningHub};
+use gocua_hub::{DeviceFor, HttpLimits, HubConfig, RunningHub};
 use gocua_store::Store;
 use gocua_wardgen::{GeneratedWard, WardSpec};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -113,6 +113,7 @@ impl Drop for CutProxy {
 
 /// A hub on loopback behind a cutting proxy, with its replica in a temporary folder.
 pub struct TestHub {
+    pub http: HttpLimits,
     pub dir: tempfile::TempDir,
     pub db: PathBuf,
     pub running: Option<RunningHub>,
@@ -122,12 +123,18 @@ pub struct TestHub {
 
 impl TestHub {
     pub async fn start(g: &GeneratedWard) -> TestHub {
+        Self::start_with(g, HttpLimits::default()).await
+    }
+
+    /// A hub with its own HTTP limits (short deadlines, small budgets).
+    pub async fn start_with(g: &GeneratedWard, http: HttpLimits) -> TestHub {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("hub.sqlite");
         drop(write_ward(&db, g));
-        let running = Self::run(&db).await;
+        let running = Self::run(&db, http).await;
         let proxy = CutProxy::start(running.addr).await;
         TestHub {
+            http,
             dir,
             db,
             running: Some(running),
@@ -136,12 +143,13 @@ impl TestHub {
         }
     }
 
-    async fn run(db: &std::path::Path) -> RunningHub {
+    async fn run(db: &std::path::Path, http: HttpLimits) -> RunningHub {
         gocua_hub::start(HubConfig {
             db: db.to_path_buf(),
             bind: "127.0.0.1:0".parse().expect("addr"),
             advertise: vec!["127.0.0.1".into()],
             limits: Default::default(),
+            http,
         })
         .await
         .expect("start hub")
@@ -160,7 +168,7 @@ impl TestHub {
         if let Some(r) = self.running.take() {
             r.stop().await;
         }
-        let r = Self::run(&self.db).await;
+        let r = Self::run(&self.db, self.http).await;
         self.proxy.retarget(r.addr);
         self.running = Some(r);
     }
@@ -316,6 +324,7 @@ pub async fn raw_sync(hub: &TestHub, auth: &str, body: Vec<u8>) -> (u16, Vec<u8>
     let r = client
         .post(format!("{}{}", hub.proxy.url(), gocua_sync::api::PATH_SYNC))
         .header("authorization", auth)
+        .header("content-type", "application/octet-stream")
         .body(body)
         .send()
         .await
@@ -327,4 +336,134 @@ pub async fn raw_sync(hub: &TestHub, auth: &str, body: Vec<u8>) -> (u16, Vec<u8>
 /// Every visit id in a replica's projection.
 pub fn visit_ids(store: &Store) -> std::collections::BTreeSet<String> {
     store.visit_ids().expect("visit ids")
+}
+
+/// A zstd "bomb" sync frame: a valid header and checksum around a zstd payload of `real` zero
+/// bytes, declaring a body of `declared` bytes. A few KB on the wire. The zstd frame is
+/// streamed, so it does not state its size: the hub finds out only by inflating it.
+pub fn bomb_frame(declared: u32, real: usize) -> Vec<u8> {
+    let mut z = Vec::new();
+    {
+        let mut enc = zstd::stream::write::Encoder::new(&mut z, 19).expect("encoder");
+        enc.include_contentsize(false).expect("no content size");
+        let zeros = vec![0u8; 1 << 20];
+        let mut left = real;
+        while left > 0 {
+            let n = left.min(zeros.len());
+            std::io::Write::write_all(&mut enc, &zeros[..n]).expect("compress");
+            left -= n;
+        }
+        enc.finish().expect("finish");
+    }
+    let mut out = gocua_sync::wire::MAGIC.to_vec();
+    out.push(gocua_sync::wire::WIRE_VERSION);
+    out.push(1); // zstd
+    out.extend_from_slice(&declared.to_le_bytes());
+    let mut h = crc32fast::Hasher::new();
+    h.update(&out[4..10]);
+    h.update(&z);
+    out.extend_from_slice(&h.finalize().to_le_bytes());
+    out.extend_from_slice(&z);
+    out
+}
+
+/// A TLS connection to the hub that pins its certificate, for requests no real client sends
+/// (headers without their body, a body trickled a byte at a time).
+pub async fn raw_tls(
+    addr: SocketAddr,
+    fingerprint: [u8; 32],
+) -> tokio_rustls::client::TlsStream<TcpStream> {
+    let config = gocua_client::tls::pinned_tls_config(fingerprint).expect("tls config");
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = TcpStream::connect(addr).await.expect("connect");
+    let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+    connector.connect(name, tcp).await.expect("tls handshake")
+}
+
+/// An HTTP answer read off a raw connection.
+#[derive(Debug, Clone)]
+pub struct RawAnswer {
+    pub status: u16,
+    /// Header names in lowercase.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawAnswer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The `code` of a JSON error body.
+    pub fn code(&self) -> String {
+        serde_json::from_slice::<gocua_sync::api::ErrorBody>(&self.body)
+            .map(|b| b.code)
+            .unwrap_or_else(|_| format!("not json: {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+/// Reads one HTTP/1.1 answer (status, headers, a Content-Length body). `None` if the
+/// connection closes or `timeout` passes first.
+pub async fn read_answer<S: tokio::io::AsyncRead + Unpin>(
+    stream: &mut S,
+    timeout: std::time::Duration,
+) -> Option<RawAnswer> {
+    tokio::time::timeout(timeout, async {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let head_end = loop {
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i;
+            }
+            let n = stream.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+        let mut lines = head.split("\r\n");
+        let status: u16 = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        let len: usize = headers
+            .iter()
+            .find(|(n, _)| n == "content-length")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = buf[head_end + 4..].to_vec();
+        while body.len() < len {
+            let n = stream.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+        body.truncate(len);
+        Some(RawAnswer {
+            status,
+            headers,
+            body,
+        })
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// Peak resident memory of this process so far (VmHWM), in bytes.
+pub fn peak_rss() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map(|kb| kb * 1024)
+        .unwrap_or(0)
 }

@@ -100,30 +100,18 @@ async fn expired_and_reused_join_codes_are_refused() {
     // The phone itself refuses a payload it can see is expired.
     let e = b.pair(&expired.to_uri()).await.unwrap_err();
     assert_eq!(code_of(&e), "join_code_expired");
-    // Unknown codes are slowed down, then locked out.
+    // Unknown codes are refused; wrong guesses from an address never lock out a right code
+    // from the same address (tests/tests/hostile.rs covers the pairing guard).
     let mut wrong = expired.clone();
-    wrong.join_code = "ABCD-EFGH".into();
+    wrong.join_code = "ABCD-EFGHJK".into();
     wrong.expires_at = gocua_hub::server::now() + 600;
-    let e = b.pair(&wrong.to_uri()).await.unwrap_err();
-    assert_eq!(code_of(&e), "join_code_unknown");
-    // Ten failed pairings from one address (slower and slower past the fifth), then even a right
-    // code is refused from there until the window passes. Three failures happened above.
-    for _ in 0..6 {
+    for _ in 0..10 {
         let e = b.pair(&wrong.to_uri()).await.unwrap_err();
         assert_eq!(code_of(&e), "join_code_unknown");
     }
-    let started = std::time::Instant::now();
-    let e = b.pair(&wrong.to_uri()).await.unwrap_err();
-    assert_eq!(code_of(&e), "join_code_unknown");
-    assert!(
-        started.elapsed() >= std::time::Duration::from_millis(900),
-        "the tenth failure is slowed down"
-    );
-    let right = hub.pairing(Role::Volunteer, Some(&team));
-    let e = b.pair(&right).await.unwrap_err();
-    assert_eq!(code_of(&e), "too_many_attempts");
-    assert!(e.message(gocua_domain::Lang::Vi).contains("quá nhiều lần"));
     assert!(b.store.meta_get("device.id").unwrap().is_none());
+    let right = hub.pairing(Role::Volunteer, Some(&team));
+    b.pair(&right).await.expect("a right code pairs");
 }
 
 #[tokio::test]

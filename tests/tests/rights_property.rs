@@ -37,21 +37,25 @@ fn add_device(
     team: Option<TeamId>,
     volunteer: Option<VolunteerId>,
 ) -> Dev {
-    let code = format!("CODE{i:04}");
-    hub.hub_add_join_code(
-        &code,
-        role,
-        team.as_ref(),
-        volunteer.as_ref(),
-        "test",
-        i64::MAX,
-    )
-    .expect("code");
+    let code = gocua_sync::pairing::new_join_code((i as u64 + 1).to_le_bytes());
+    let added = hub
+        .hub_add_join_code(
+            &code,
+            role,
+            team.as_ref(),
+            volunteer.as_ref(),
+            "test",
+            i64::MAX,
+        )
+        .expect("code");
+    assert!(added);
     let id = format!("d-{:016x}", i as u64 + 1);
-    let dev = hub
-        .hub_redeem_join_code(&code, &id, "máy", "token", 0)
-        .expect("redeem")
-        .expect("fresh code");
+    let gocua_store::hub::PairOutcome::Paired(dev) = hub
+        .hub_pair(&code, &id, "máy", "token", 0, &Default::default())
+        .expect("pair")
+    else {
+        panic!("a fresh code pairs");
+    };
     let phone = Store::open(&dir.join(format!("phone-{i}.sqlite"))).expect("phone");
     // What pairing writes on the phone.
     phone.meta_set("device.id", &id).unwrap();

@@ -180,7 +180,8 @@ async fn lists_longer_than_what_the_device_may_hold_are_refused_before_any_work(
     let hub = TestHub::start(&g).await;
     let phone = paired(&hub, "máy", Role::Volunteer, Some(&team)).await;
     let before = hub_state(&hub);
-    // The same document a million times: a few KB once compressed.
+    // The same document a million times: a few KB once compressed, refused by the size its
+    // body inflates to before anything else.
     let one = HeldDoc {
         doc: team_of(&hub, &team)
             .into_iter()
@@ -188,15 +189,19 @@ async fn lists_longer_than_what_the_device_may_hold_are_refused_before_any_work(
             .expect("a household"),
         heads: vec![],
     };
-    let req = SyncRequest {
-        batch: next_batch(&phone),
-        claim: Claim::Full(vec![one; 1_000_000]),
+    let claim = |n: usize, batch: u64| SyncRequest {
+        batch,
+        claim: Claim::Full(vec![one.clone(); n]),
         push: vec![],
         protocol: vec![],
     };
-    let frame = wire::encode(&req).expect("encode");
+    let frame = wire::encode(&claim(1_000_000, next_batch(&phone))).expect("encode");
     assert!(frame.len() < 64 << 10, "the claim is small on the wire");
     let (status, body) = raw_sync(&hub, &phone.auth(), frame).await;
+    let err: gocua_sync::api::ErrorBody = serde_json::from_slice(&body).expect("json error");
+    assert_eq!((status, err.code.as_str()), (400, "wire.too_large"));
+    // Ten thousand fit in the body a volunteer may send, but not in what it may hold.
+    let (status, body) = send(&hub, &phone, claim(10_000, next_batch(&phone))).await;
     let err: gocua_sync::api::ErrorBody = serde_json::from_slice(&body).expect("json error");
     assert_eq!((status, err.code.as_str()), (422, "request_too_large"));
     assert!(err.message_vi.contains("nhiều tài liệu hơn"));

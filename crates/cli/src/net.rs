@@ -31,6 +31,19 @@ pub enum HubCmd {
         /// The device id, as `hub devices` lists it.
         device: String,
     },
+    /// Show the pairing guard: failed pairings, lock, burned codes (--clear unlocks it).
+    PairingGuard {
+        /// Unlock pairing and forget the count of failures (burned codes stay burned).
+        #[arg(long)]
+        clear: bool,
+    },
+    /// The hub's audit log, newest first: pairings, refusals, revoked and unknown callers,
+    /// office actions.
+    Log {
+        /// How many entries to show.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
 }
 
 #[derive(Debug, Args, Clone)]
@@ -152,9 +165,13 @@ pub fn hub(args: HubArgs, g: &Global) -> Result<()> {
         HubCmd::Serve(a) => runtime()?.block_on(serve(a, &db, lang)),
         HubCmd::Pair(a) => pair_code(a, &db, g.json, lang),
         HubCmd::Devices => devices(&db, g.json, lang),
+        HubCmd::PairingGuard { clear } => pairing_guard(&db, clear, g.json, lang),
+        HubCmd::Log { limit } => audit_log(&db, limit, g.json, lang),
         HubCmd::Revoke { device } => {
             let store = Store::open(&db)?;
-            if store.hub_revoke_device(&device, gocua_hub::server::now())? {
+            if gocua_hub::revoke_device(&store, &device, gocua_hub::server::now())
+                .map_err(|e| anyhow!(e.message(lang)))?
+            {
                 println!("{}", t(lang, "Đã thu hồi thiết bị.", "Device revoked."));
                 Ok(())
             } else {
@@ -202,6 +219,7 @@ pub async fn serve(a: ServeArgs, db: &Path, lang: Lang) -> Result<()> {
         bind: a.bind,
         advertise: a.advertise.clone(),
         limits: Default::default(),
+        http: Default::default(),
     })
     .await
     .map_err(|e| anyhow!(e.message(lang)))?;
@@ -414,6 +432,139 @@ fn devices(db: &Path, json: bool, lang: Lang) -> Result<()> {
             last,
             status
         );
+    }
+    Ok(())
+}
+
+fn local_time(at: i64) -> String {
+    gocua_domain::Timestamp(at).format_local()
+}
+
+/// `gocua hub pairing-guard [--clear]`.
+fn pairing_guard(db: &Path, clear: bool, json: bool, lang: Lang) -> Result<()> {
+    let store = Store::open(db)?;
+    let now = gocua_hub::server::now();
+    if clear {
+        gocua_hub::clear_pairing_guard(&store, now).map_err(|e| anyhow!(e.message(lang)))?;
+    }
+    let g = store.hub_pairing_guard(now)?;
+    if json {
+        let mut v = serde_json::to_value(&g)?;
+        v["locked"] = serde_json::json!(g.locked_until.is_some());
+        v["cleared"] = serde_json::json!(clear);
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    if clear {
+        println!(
+            "{}",
+            t(
+                lang,
+                "Đã mở khoá ghép nối và xoá số lần nhập sai.",
+                "Pairing unlocked; failure count cleared."
+            )
+        );
+    }
+    match g.locked_until {
+        Some(until) => println!(
+            "{} {} ({} {})",
+            t(lang, "Ghép nối đang bị KHOÁ đến", "Pairing is LOCKED until"),
+            local_time(until),
+            g.refused_while_locked,
+            t(
+                lang,
+                "lần thử bị từ chối khi đang khoá",
+                "attempts refused while locked"
+            )
+        ),
+        None => println!("{}", t(lang, "Ghép nối đang mở.", "Pairing is open.")),
+    }
+    println!(
+        "{}: {}/{} · {}: {}",
+        t(
+            lang,
+            "Lần nhập sai trong khung giờ này",
+            "Failures in this window"
+        ),
+        g.failures,
+        g.free_failures,
+        t(lang, "lần bị khoá liên tiếp", "locks in a row"),
+        g.strikes
+    );
+    if let Some(at) = g.last_failure {
+        println!(
+            "{}: {}",
+            t(lang, "Lần nhập sai gần nhất", "Last failure"),
+            local_time(at)
+        );
+    }
+    if !g.burned_codes.is_empty() {
+        println!(
+            "{}",
+            t(
+                lang,
+                "Mã bị khoá vì nhập sai nhiều lần (hãy tạo mã mới):",
+                "Codes burned by wrong tries (make new ones):"
+            )
+        );
+        for c in &g.burned_codes {
+            println!("  {}-…  {}  {}", c.name, c.label, local_time(c.burned_at));
+        }
+    }
+    if g.locked_until.is_some() && !clear {
+        println!(
+            "{}",
+            t(
+                lang,
+                "Người có mã đúng vẫn ghép nối được. Mở khoá: gocua hub pairing-guard --clear",
+                "Holders of a right code can still pair. Unlock: gocua hub pairing-guard --clear"
+            )
+        );
+    }
+    Ok(())
+}
+
+/// `gocua hub log [--limit N]`: newest first.
+fn audit_log(db: &Path, limit: usize, json: bool, lang: Lang) -> Result<()> {
+    let store = Store::open(db)?;
+    let entries = store.audit_recent(limit)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+        return Ok(());
+    }
+    if entries.is_empty() {
+        println!(
+            "{}",
+            t(
+                lang,
+                "Nhật ký kiểm tra còn trống.",
+                "The audit log is empty."
+            )
+        );
+        return Ok(());
+    }
+    for e in &entries {
+        let label = gocua_store::audit::AuditKind::parse(&e.kind)
+            .map(|k| k.label(lang).to_string())
+            .unwrap_or_else(|| e.kind.clone());
+        let mut line = format!("{}  {label}", local_time(e.at));
+        for (name, v) in [
+            (t(lang, "thiết bị", "device"), &e.device),
+            (t(lang, "hộ", "doc"), &e.doc),
+            (t(lang, "mã", "code"), &e.code),
+            ("IP".to_string(), &e.ip),
+        ] {
+            if let Some(v) = v {
+                line.push_str(&format!("  {name} {v}"));
+            }
+        }
+        if e.count > 1 {
+            line.push_str(&format!("  ×{}", e.count));
+        }
+        if !e.detail.is_empty() {
+            line.push_str(&format!("  — {}", e.detail));
+        }
+        println!("{line}");
     }
     Ok(())
 }

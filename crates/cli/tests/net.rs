@@ -1,5 +1,6 @@
 //! The built `gocua` binary as a ward office and a phone: `hub serve` on loopback, `hub pair`,
-//! `pair`, `sync`, `hub devices` and `hub revoke`, each a separate process as a user runs them.
+//! `pair`, `sync`, `hub devices`, `hub revoke`, `hub pairing-guard` and `hub log`, each a separate
+//! process as a user runs them.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -192,4 +193,97 @@ fn a_phone_pairs_and_syncs_with_the_hub_process() {
     assert!(err.contains("thu hồi"), "{err}");
     let (_, _, err_en) = gocua(&phone_db, &["sync", "--lang", "en"]);
     assert!(err_en.contains("revoked"), "{err_en}");
+}
+
+/// The payload with its join code replaced.
+fn with_code(payload: &str, code: &str) -> String {
+    let start = payload.find("&c=").expect("a code") + 3;
+    let end = payload[start..]
+        .find('&')
+        .map_or(payload.len(), |i| start + i);
+    format!("{}{code}{}", &payload[..start], &payload[end..])
+}
+
+#[test]
+fn the_office_sees_and_clears_the_pairing_guard_and_reads_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub_db = dir.path().join("office").join("ward.sqlite");
+    let phone_db = dir.path().join("phone.sqlite");
+    ok(
+        &hub_db,
+        &["demo", "--no-serve", "--households", "40", "--seed", "7"],
+    );
+    let (_hub, _url) = serve(&hub_db);
+    let shown = ok(&hub_db, &["hub", "pairing-guard"]);
+    assert!(shown.contains("Ghép nối đang mở"), "{shown}");
+
+    let code: serde_json::Value =
+        serde_json::from_str(&ok(&hub_db, &["hub", "pair", "--role", "lead", "--json"])).unwrap();
+    let payload = code["payload"].as_str().unwrap().to_string();
+    // Twenty wrong codes from anywhere lock the guard (the ward-wide budget).
+    let stranger = dir.path().join("stranger.sqlite");
+    for i in 0..20 {
+        let wrong = with_code(&payload, &format!("ZZZZZZZZZ{}", (b'2' + (i % 8)) as char));
+        let (status, _, err) = gocua(&stranger, &["pair", &wrong]);
+        assert_eq!(status, 1);
+        assert!(err.contains("không đúng"), "{err}");
+    }
+    let (_, _, err) = gocua(&stranger, &["pair", &with_code(&payload, "ZZZZZZZZZZ")]);
+    assert!(err.contains("tạm khoá"), "{err}");
+    let shown = ok(&hub_db, &["hub", "pairing-guard"]);
+    assert!(shown.contains("đang bị KHOÁ"), "{shown}");
+    let state: serde_json::Value =
+        serde_json::from_str(&ok(&hub_db, &["hub", "pairing-guard", "--json"])).unwrap();
+    assert_eq!(state["locked"], true, "{state}");
+    assert_eq!(state["refused_while_locked"], 1, "{state}");
+
+    // A right code still pairs while locked.
+    ok(&phone_db, &["pair", &payload, "--name", "Máy tổ trưởng"]);
+
+    let cleared = ok(
+        &hub_db,
+        &["hub", "pairing-guard", "--clear", "--lang", "en"],
+    );
+    assert!(cleared.contains("Pairing unlocked"), "{cleared}");
+    assert!(cleared.contains("Pairing is open"), "{cleared}");
+    let (status, _, err) = gocua(&stranger, &["pair", &with_code(&payload, "ZZZZZZZZZZ")]);
+    assert_eq!(status, 1);
+    assert!(
+        err.contains("không đúng"),
+        "answered again after clearing: {err}"
+    );
+
+    let devices: serde_json::Value =
+        serde_json::from_str(&ok(&hub_db, &["hub", "devices", "--json"])).unwrap();
+    ok(
+        &hub_db,
+        &["hub", "revoke", devices[0]["id"].as_str().unwrap()],
+    );
+
+    // The log, newest first, in Vietnamese by default.
+    let log = ok(&hub_db, &["hub", "log"]);
+    for label in [
+        "Văn phòng thu hồi thiết bị",
+        "Văn phòng mở khoá ghép nối",
+        "Ghép nối thành công",
+        "Ghép nối bị từ chối",
+        "Văn phòng tạo mã ghép nối",
+    ] {
+        assert!(log.contains(label), "{label} missing from\n{log}");
+    }
+    assert!(
+        log.find("Văn phòng thu hồi").unwrap() < log.find("Văn phòng tạo mã").unwrap(),
+        "newest first:\n{log}"
+    );
+    let en = ok(&hub_db, &["hub", "log", "--lang", "en", "--limit", "3"]);
+    assert_eq!(en.lines().count(), 3, "{en}");
+    assert!(en.contains("Office revoked a device"), "{en}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&hub_db, &["hub", "log", "--json", "--limit", "2"])).unwrap();
+    let entries = json.as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["kind"], "office_revoke");
+    // The failure after clearing is past the throttle's ten per address and minute: counted
+    // for the period's summary, not written one by one.
+    assert_eq!(entries[1]["kind"], "office_guard_clear");
 }

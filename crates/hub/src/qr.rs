@@ -168,7 +168,7 @@ mod tests {
 
     const URI: &str = "gocua://pair?v=1&u=https://192.168.1.20:8443\
         &fp=ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\
-        &c=K7MQ3XRT&e=1767225600&w=Ph%C6%B0%E1%BB%9Dng%20B%E1%BA%BFn%20Ngh%C3%A9";
+        &c=K7MQ3XRT9P&e=1767225600&w=Ph%C6%B0%E1%BB%9Dng%20B%E1%BA%BFn%20Ngh%C3%A9";
 
     #[test]
     fn terminal_rendering_is_square_with_light_margin() {

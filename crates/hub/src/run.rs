@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use gocua_domain::{Lang, Role, TeamId, VolunteerId};
 use gocua_store::Store;
+use gocua_store::audit::{AuditKind, NewAudit};
 use gocua_sync::HubLimits;
-use gocua_sync::pairing::{PAIRING_VERSION, PairingPayload, new_join_code};
+use gocua_sync::pairing::{JOIN_CODE_LOOKUP_LEN, PAIRING_VERSION, PairingPayload, new_join_code};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::limits::HttpLimits;
 use crate::server::{Hub, router};
 use crate::{serve, tls};
 
@@ -84,6 +86,8 @@ pub struct HubConfig {
     /// network addresses.
     pub advertise: Vec<String>,
     pub limits: HubLimits,
+    /// Limits of the HTTP layer: body sizes and deadlines, pairing guard, audit throttle.
+    pub http: HttpLimits,
 }
 
 /// A running hub.
@@ -94,6 +98,7 @@ pub struct RunningHub {
     pub hub: Arc<Hub>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    flusher: JoinHandle<()>,
 }
 
 impl RunningHub {
@@ -103,6 +108,12 @@ impl RunningHub {
             let _ = s.send(());
         }
         let _ = (&mut self.task).await;
+        // Wait until the flusher is gone: it holds the hub, and the store must be closed (its
+        // WAL checkpointed) when this returns, so the file can be copied as a backup.
+        self.flusher.abort();
+        let _ = (&mut self.flusher).await;
+        let hub = self.hub.clone();
+        let _ = tokio::task::spawn_blocking(move || hub.flush_audit()).await;
     }
 }
 
@@ -172,12 +183,27 @@ pub async fn start(cfg: HubConfig) -> Result<RunningHub, HubError> {
     }
     let identity = tls::load_or_create(&dir, &hosts)?;
     let config = tls::server_config(&identity)?;
-    let hub = Hub::new(store, cfg.limits);
+    let hub = Hub::with_http(store, cfg.limits, cfg.http);
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(hub.clone());
     let task = tokio::spawn(serve::serve_tls(listener, config, app, async move {
         let _ = rx.await;
     }));
+    // Summaries of throttled audit events are written when their period ends, even if the
+    // flood that caused them has stopped.
+    let flusher = {
+        let hub = hub.clone();
+        let every = std::time::Duration::from_secs(cfg.http.audit.period_secs.max(1) as u64);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let hub = hub.clone();
+                let _ = tokio::task::spawn_blocking(move || hub.flush_audit()).await;
+            }
+        })
+    };
     let urls = hosts.iter().map(|h| url_for(h, addr.port())).collect();
     Ok(RunningHub {
         addr,
@@ -186,6 +212,7 @@ pub async fn start(cfg: HubConfig) -> Result<RunningHub, HubError> {
         hub,
         stop: Some(tx),
         task,
+        flusher,
     })
 }
 
@@ -271,7 +298,6 @@ pub fn new_pairing(
         volunteer,
     } = device.clone().checked(store)?;
     let team = team.as_ref();
-    let code = new_join_code(rand::random());
     let expires_at = now + ttl_secs;
     let label = format!(
         "{}{}{}",
@@ -282,13 +308,19 @@ pub fn new_pairing(
             .map(|v| format!(" {v}"))
             .unwrap_or_default()
     );
-    store.hub_add_join_code(
-        &gocua_sync::pairing::normalize_join_code(&code),
-        role,
-        team,
-        volunteer.as_ref(),
-        &label,
-        expires_at,
+    // Names are 4 characters: on the rare collision with an earlier code, draw again.
+    let code = loop {
+        let code = new_join_code(rand::random());
+        if store.hub_add_join_code(&code, role, team, volunteer.as_ref(), &label, expires_at)? {
+            break code;
+        }
+    };
+    let name: String = code.chars().take(JOIN_CODE_LOOKUP_LEN).collect();
+    store.audit_append(
+        &[NewAudit::new(AuditKind::OfficePairCode)
+            .code(name)
+            .detail(format!("{label}, {} min", ttl_secs / 60))],
+        now,
     )?;
     Ok(PairingPayload {
         version: PAIRING_VERSION,
@@ -298,4 +330,31 @@ pub fn new_pairing(
         expires_at,
         ward: ward.to_string(),
     })
+}
+
+/// Cuts a device off at once (`gocua hub revoke`), and logs it. `false` if no active device
+/// has this id.
+pub fn revoke_device(store: &Store, device: &str, now: i64) -> Result<bool, HubError> {
+    let done = store.hub_revoke_device(device, now)?;
+    if done {
+        store.audit_append(
+            &[NewAudit::new(AuditKind::OfficeRevoke).device(device)],
+            now,
+        )?;
+    }
+    Ok(done)
+}
+
+/// Unlocks the pairing guard (`gocua hub pairing-guard --clear`), and logs what it held.
+pub fn clear_pairing_guard(store: &Store, now: i64) -> Result<(), HubError> {
+    let before = store.hub_pairing_guard(now)?;
+    store.hub_clear_pairing_guard()?;
+    store.audit_append(
+        &[NewAudit::new(AuditKind::OfficeGuardClear).detail(format!(
+            "locked_until={:?} failures={} refused_while_locked={}",
+            before.locked_until, before.failures, before.refused_while_locked
+        ))],
+        now,
+    )?;
+    Ok(())
 }

@@ -1,32 +1,33 @@
 //! The hub's HTTP API: pairing (join code → device credential), the sync endpoint, and status.
 //! Handlers only authenticate, move bytes and call the store and the sync protocol, which run
 //! on blocking threads behind one mutex.
+//!
+//! A request is authenticated from its headers before any byte of its body is read; the body is
+//! then read under a size bound derived from what the device may hold and under deadlines
+//! ([`HttpLimits`]), without the store lock. Every answer, the framework's own refusals
+//! included, is JSON `{code, message_vi, message_en}` with `Cache-Control: no-store`.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use gocua_domain::{DeviceId, Role};
 use gocua_store::Store;
+use gocua_store::audit::{AuditKind, NewAudit};
+use gocua_store::hub::{PairOutcome, PairRefusal};
 use gocua_sync::api;
 use gocua_sync::api::{ErrorBody, PairRequest, PairResponse, StatusResponse};
-use gocua_sync::wire::{self, SyncRequest};
+use gocua_sync::wire::{self, DocResult, SyncRequest};
 use gocua_sync::{Access, HubLimits, hub_round};
 
-/// Wrong join codes allowed per address in [`FAILURE_WINDOW`] before answers slow down.
-const FREE_FAILURES: u32 = 5;
-/// Each failure past the free ones makes the next answer this much slower.
-const FAILURE_DELAY: Duration = Duration::from_millis(250);
-const FAILURE_WINDOW: Duration = Duration::from_secs(600);
-/// Past this many failures an address is refused outright until the window passes.
-const LOCKOUT_FAILURES: u32 = 10;
+use crate::audit::{AuditThrottle, Event};
+use crate::limits::{HttpLimits, drain_small, read_body};
 
 pub fn now() -> i64 {
     std::time::SystemTime::now()
@@ -40,11 +41,20 @@ pub struct Hub {
     pub store: Mutex<Store>,
     pub ward: String,
     pub limits: HubLimits,
-    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    pub http: HttpLimits,
+    audit: Mutex<AuditThrottle>,
+    /// Devices with a sync request under way: one at a time each, so a device can make the hub
+    /// hold at most one body of its own bound.
+    syncing: Mutex<HashSet<String>>,
+    decoders: crate::decode::Decoders,
 }
 
 impl Hub {
-    pub fn new(mut store: Store, limits: HubLimits) -> Arc<Hub> {
+    pub fn new(store: Store, limits: HubLimits) -> Arc<Hub> {
+        Hub::with_http(store, limits, HttpLimits::default())
+    }
+
+    pub fn with_http(mut store: Store, limits: HubLimits, http: HttpLimits) -> Arc<Hub> {
         // Visits the office records on the hub itself are the office's, also when a phone
         // hands them back to this hub restored from an older backup.
         if let Err(e) = store.hub_bind_own_actor(now()) {
@@ -60,7 +70,10 @@ impl Hub {
             store: Mutex::new(store),
             ward,
             limits,
-            failures: Mutex::new(HashMap::new()),
+            http,
+            audit: Mutex::new(AuditThrottle::new(http.audit)),
+            syncing: Mutex::new(HashSet::new()),
+            decoders: crate::decode::Decoders::start(http.decoders),
         })
     }
 
@@ -69,6 +82,47 @@ impl Hub {
         // SQLite transaction), so a poisoned lock is safe to keep using.
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// Writes audit events through the throttle (the caller holds the store).
+    fn audit(&self, store: &Store, events: Vec<Event>) {
+        crate::audit::record(store, &self.audit, events);
+    }
+
+    /// Writes the summaries of a finished throttle period, if any (called periodically and on
+    /// stop, so a flood that ended still shows up).
+    pub fn flush_audit(&self) {
+        let store = self.lock();
+        self.audit(&store, Vec::new());
+    }
+
+    fn begin_sync(self: &Arc<Self>, device: &str) -> Result<SyncSlot, ApiError> {
+        let mut s = self.syncing.lock().unwrap_or_else(|p| p.into_inner());
+        if !s.insert(device.to_string()) {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "sync_in_progress",
+                "Thiết bị này đang đồng bộ: hãy chờ lượt trước xong",
+                "This device is already syncing: wait for the previous request to finish",
+            ));
+        }
+        Ok(SyncSlot {
+            hub: self.clone(),
+            device: device.to_string(),
+        })
+    }
+}
+
+/// A device's place in [`Hub::syncing`], freed when the request ends however it ends.
+struct SyncSlot {
+    hub: Arc<Hub>,
+    device: String,
+}
+
+impl Drop for SyncSlot {
+    fn drop(&mut self) {
+        let mut s = self.hub.syncing.lock().unwrap_or_else(|p| p.into_inner());
+        s.remove(&self.device);
+    }
 }
 
 /// An error answered as JSON with a stable code and both languages.
@@ -76,7 +130,14 @@ impl Hub {
 pub struct ApiError {
     pub status: StatusCode,
     pub body: ErrorBody,
+    /// For `internal` errors: what went wrong, for stderr and the audit log only.
+    detail: Option<String>,
+    retry_after: Option<u64>,
 }
+
+/// The detail of an internal error, carried from the handler to the layer that logs it.
+#[derive(Clone, Debug)]
+struct InternalDetail(String);
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, vi: &str, en: &str) -> ApiError {
@@ -87,22 +148,73 @@ impl ApiError {
                 message_vi: vi.into(),
                 message_en: en.into(),
             },
+            detail: None,
+            retry_after: None,
         }
     }
 
-    fn internal(e: impl std::fmt::Display) -> ApiError {
-        ApiError::new(
+    /// A failure of the hub itself. The caller learns only that; the detail goes to stderr
+    /// and the audit log.
+    pub fn internal(e: impl std::fmt::Display) -> ApiError {
+        let mut err = ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
-            &format!("Lỗi máy chủ phường: {e}"),
-            &format!("Hub error: {e}"),
-        )
+            "Lỗi máy chủ phường",
+            "Hub error",
+        );
+        err.detail = Some(e.to_string());
+        err
+    }
+
+    fn retry_after(mut self, secs: u64) -> ApiError {
+        self.retry_after = Some(secs);
+        self
+    }
+
+    /// The JSON error a bare HTTP status stands for (the framework's own refusals).
+    fn for_status(status: StatusCode) -> ApiError {
+        let (code, vi, en) = match status {
+            StatusCode::NOT_FOUND => (
+                "not_found",
+                "Không có địa chỉ này trên máy chủ phường",
+                "No such address on this hub",
+            ),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                "method_not_allowed",
+                "Địa chỉ này không nhận kiểu yêu cầu đó",
+                "This address does not accept that method",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                ("body_too_large", "Yêu cầu quá lớn", "Request too large")
+            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                "unsupported_media_type",
+                "Kiểu dữ liệu gửi lên không đúng",
+                "Wrong content type",
+            ),
+            StatusCode::REQUEST_TIMEOUT => (
+                "body_timeout",
+                "Dữ liệu gửi lên quá chậm",
+                "The request body arrived too slowly",
+            ),
+            s if s.is_server_error() => ("internal", "Lỗi máy chủ phường", "Hub error"),
+            _ => ("bad_request", "Yêu cầu không hợp lệ", "Malformed request"),
+        };
+        ApiError::new(status, code, vi, en)
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut r = (self.status, Json(self.body)).into_response();
+        if let Some(d) = self.detail {
+            r.extensions_mut().insert(InternalDetail(d));
+        }
+        if let Some(secs) = self.retry_after {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        r
     }
 }
 
@@ -128,8 +240,51 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route(api::PATH_PAIR, post(pair))
         .route(api::PATH_SYNC, post(sync))
         .route(api::PATH_STATUS, get(status))
-        .layer(DefaultBodyLimit::max(wire::MAX_FRAME))
+        .fallback(|| async { ApiError::for_status(StatusCode::NOT_FOUND) })
+        .method_not_allowed_fallback(|| async {
+            ApiError::for_status(StatusCode::METHOD_NOT_ALLOWED)
+        })
+        .layer(axum::middleware::map_response_with_state(
+            hub.clone(),
+            every_response,
+        ))
         .with_state(hub)
+}
+
+/// Applied to every answer: `Cache-Control: no-store`, any non-JSON error replaced by the
+/// JSON form, and internal details logged (never sent).
+async fn every_response(State(hub): State<Arc<Hub>>, mut r: Response) -> Response {
+    if let Some(InternalDetail(detail)) = r.extensions_mut().remove::<InternalDetail>() {
+        eprintln!("gocua hub: internal error: {detail}");
+        let hub2 = hub.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            let store = hub2.lock();
+            hub2.audit(
+                &store,
+                vec![Event::throttled(
+                    NewAudit::new(AuditKind::InternalError).detail(detail),
+                    "internal",
+                )],
+            );
+        })
+        .await;
+    }
+    let status = r.status();
+    let is_json = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_json {
+        let headers = r.headers().clone();
+        r = ApiError::for_status(status).into_response();
+        if let Some(v) = headers.get(header::RETRY_AFTER) {
+            r.headers_mut().insert(header::RETRY_AFTER, v.clone());
+        }
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
 fn random_hex(n: usize) -> String {
@@ -138,33 +293,53 @@ fn random_hex(n: usize) -> String {
     hex::encode(b)
 }
 
+/// Runs store work on a blocking thread.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(ApiError::internal)?
+}
+
+fn content_type_is(headers: &HeaderMap, want: &str) -> Option<bool> {
+    headers.get(header::CONTENT_TYPE).map(|v| {
+        v.to_str()
+            .ok()
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case(want))
+    })
+}
+
+fn wrong_content_type(want: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        &format!("Kiểu dữ liệu gửi lên phải là {want}"),
+        &format!("The request body must be {want}"),
+    )
+}
+
 async fn pair(
     State(hub): State<Arc<Hub>>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    Json(req): Json<PairRequest>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<Json<PairResponse>, ApiError> {
     let ip = addr.ip();
-    // Slow down guessing: each failure past the free ones costs more time, then a lockout. With
-    // 31^8 possible codes that expire in minutes, ten tries per address are no real chance.
-    let failures = {
-        let mut f = hub.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let e = f.entry(ip).or_insert((0, Instant::now()));
-        if e.1.elapsed() > FAILURE_WINDOW {
-            *e = (0, Instant::now());
-        }
-        e.0
-    };
-    if failures >= LOCKOUT_FAILURES {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            "Nhập sai mã ghép nối quá nhiều lần. Hãy thử lại sau 10 phút.",
-            "Too many wrong pairing codes. Try again in 10 minutes.",
-        ));
+    if content_type_is(&headers, "application/json") != Some(true) {
+        drain_small(body, &headers).await;
+        return Err(wrong_content_type("application/json"));
     }
-    if failures > FREE_FAILURES {
-        tokio::time::sleep(FAILURE_DELAY * (failures - FREE_FAILURES)).await;
-    }
+    let bytes = read_body(body, &headers, hub.http.pair_body, &hub.http).await?;
+    let req: PairRequest = serde_json::from_slice(&bytes).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_json",
+            "Yêu cầu ghép nối không đúng định dạng",
+            "Malformed pairing request",
+        )
+    })?;
     let code = gocua_sync::pairing::normalize_join_code(&req.code);
     let actor = req.actor.as_deref().and_then(parse_actor);
     let name = gocua_domain::text::normalize_display(&req.device_name);
@@ -174,78 +349,160 @@ async fn pair(
         name.chars().take(60).collect()
     };
     let hub2 = hub.clone();
-    let result = tokio::task::spawn_blocking(move || {
+    let outcome = blocking(move || {
         let device_id = DeviceId::random(rand::random()).to_string();
         let token = random_hex(32);
         let store = hub2.lock();
-        let redeemed = store.hub_redeem_join_code(&code, &device_id, &name, &token, now())?;
-        if let (Ok(_), Some(actor)) = (&redeemed, actor.as_deref()) {
-            store.hub_bind_actor(&device_id, actor, now())?;
+        let now = now();
+        let outcome = store.hub_pair(&code, &device_id, &name, &token, now, &hub2.http.pairing)?;
+        if let (PairOutcome::Paired(dev), Some(actor)) = (&outcome, actor.as_deref()) {
+            store.hub_bind_actor(&dev.id, actor, now)?;
         }
-        Ok::<_, gocua_store::Error>(redeemed.map(|d| (d, token)))
+        let shown: String = code
+            .chars()
+            .take(gocua_sync::pairing::JOIN_CODE_LOOKUP_LEN)
+            .collect();
+        let event = match &outcome {
+            PairOutcome::Paired(dev) => Event::always(
+                NewAudit::new(AuditKind::PairOk)
+                    .ip(ip)
+                    .device(dev.id.clone())
+                    .detail(format!("{} «{}» {}", dev.role.as_str(), dev.name, shown)),
+            ),
+            PairOutcome::Refused(r @ PairRefusal::Locked { .. }) => Event::throttled(
+                NewAudit::new(AuditKind::PairLocked)
+                    .ip(ip)
+                    .code(r.code())
+                    .detail(shown),
+                ip.to_string(),
+            ),
+            PairOutcome::Refused(r) => Event::throttled(
+                NewAudit::new(AuditKind::PairFailed)
+                    .ip(ip)
+                    .code(r.code())
+                    .detail(shown),
+                ip.to_string(),
+            ),
+        };
+        hub2.audit(&store, vec![event]);
+        Ok(outcome.map_paired(token))
     })
-    .await
-    .map_err(ApiError::internal)??;
-    match result {
-        Ok((dev, token)) => Ok(Json(PairResponse {
-            device_id: dev.id,
-            token,
-            role: dev.role.as_str().to_string(),
-            team: dev.team.map(|t| t.to_string()),
-            volunteer: dev.volunteer.map(|v| v.to_string()),
-            ward: hub.ward.clone(),
-        })),
-        Err(why) => {
-            {
-                let mut f = hub.failures.lock().unwrap_or_else(|p| p.into_inner());
-                let e = f.entry(ip).or_insert((0, Instant::now()));
-                e.0 += 1;
-            }
-            use gocua_store::hub::RedeemError::*;
-            Err(match why {
-                Unknown => ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "join_code_unknown",
-                    "Mã ghép nối không đúng",
-                    "Unknown pairing code",
-                ),
-                Expired => ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "join_code_expired",
-                    "Mã ghép nối đã hết hạn: hãy tạo mã mới trên máy chủ phường",
-                    "The pairing code has expired: make a new one on the hub",
-                ),
-                Used => ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "join_code_used",
-                    "Mã ghép nối đã được dùng: mỗi mã chỉ dùng một lần",
-                    "The pairing code was already used: each code works once",
-                ),
-            })
+    .await?;
+    let why = match outcome {
+        Ok((dev, token)) => {
+            return Ok(Json(PairResponse {
+                device_id: dev.id,
+                token,
+                role: dev.role.as_str().to_string(),
+                team: dev.team.map(|t| t.to_string()),
+                volunteer: dev.volunteer.map(|v| v.to_string()),
+                ward: hub.ward.clone(),
+            }));
+        }
+        Err(why) => why,
+    };
+    // Outside the lock: a guesser waits, nobody else does.
+    tokio::time::sleep(hub.http.pair_failure_delay).await;
+    Err(match why {
+        PairRefusal::Unknown => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "join_code_unknown",
+            "Mã ghép nối không đúng",
+            "Unknown pairing code",
+        ),
+        PairRefusal::Expired => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "join_code_expired",
+            "Mã ghép nối đã hết hạn: hãy tạo mã mới trên máy chủ phường",
+            "The pairing code has expired: make a new one on the hub",
+        ),
+        PairRefusal::Used => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "join_code_used",
+            "Mã ghép nối đã được dùng: mỗi mã chỉ dùng một lần",
+            "The pairing code was already used: each code works once",
+        ),
+        PairRefusal::Burned => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "join_code_burned",
+            "Mã ghép nối này đã bị khoá vì có người nhập sai quá nhiều lần: hãy nhờ văn phòng phường tạo mã mới",
+            "This pairing code was locked after too many wrong tries: ask the ward office for a new one",
+        ),
+        PairRefusal::Locked { until } => ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "Máy chủ phường đang tạm khoá ghép nối vì có quá nhiều mã sai. Hãy kiểm tra lại mã (quét lại mã QR) hoặc nhờ văn phòng phường.",
+            "Pairing is locked for now after too many wrong codes. Check the code (scan the QR code again) or ask the ward office.",
+        )
+        .retry_after(until.saturating_sub(now()).max(1) as u64),
+    })
+}
+
+trait MapPaired {
+    fn map_paired(self, token: String) -> Result<(gocua_store::hub::Device, String), PairRefusal>;
+}
+
+impl MapPaired for PairOutcome {
+    fn map_paired(self, token: String) -> Result<(gocua_store::hub::Device, String), PairRefusal> {
+        match self {
+            PairOutcome::Paired(d) => Ok((d, token)),
+            PairOutcome::Refused(r) => Err(r),
         }
     }
 }
 
-/// Reads `Authorization: Bearer <device>.<token>` and checks it against the hub's devices.
-fn authenticate(store: &Store, headers: &HeaderMap) -> Result<gocua_store::hub::Device, ApiError> {
-    let unknown = || {
-        ApiError::new(
+/// `Authorization: Bearer <device>.<token>`, as sent; `None` when absent or malformed.
+fn credential(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let cred = value.strip_prefix("Bearer ")?;
+    let (device, token) = cred.split_once('.')?;
+    // Nothing we issue is longer; a huge header is not worth hashing.
+    if device.len() > 64 || token.len() > 128 {
+        return None;
+    }
+    Some((device.to_string(), token.to_string()))
+}
+
+/// Checks a credential against the hub's devices, and logs unknown and revoked callers.
+fn authenticate(
+    hub: &Hub,
+    store: &Store,
+    cred: &Option<(String, String)>,
+    ip: IpAddr,
+) -> Result<gocua_store::hub::Device, ApiError> {
+    let dev = match cred {
+        Some((device, token)) => store.hub_device_by_token(device, token)?,
+        None => None,
+    };
+    let Some(dev) = dev else {
+        hub.audit(
+            store,
+            vec![Event::throttled(
+                NewAudit::new(AuditKind::UnknownCredential)
+                    .ip(ip)
+                    // The device id it claimed, if any (never the token).
+                    .detail(cred.as_ref().map(|(d, _)| d.clone()).unwrap_or_default()),
+                ip.to_string(),
+            )],
+        );
+        return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unknown_device",
             "Thiết bị chưa được ghép nối với máy chủ phường này",
             "This device is not paired with this hub",
-        )
+        ));
     };
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(unknown)?;
-    let cred = value.strip_prefix("Bearer ").ok_or_else(unknown)?;
-    let (device, token) = cred.split_once('.').ok_or_else(unknown)?;
-    let dev = store
-        .hub_device_by_token(device, token)?
-        .ok_or_else(unknown)?;
     if dev.revoked_at.is_some() {
+        hub.audit(
+            store,
+            vec![Event::throttled(
+                NewAudit::new(AuditKind::RevokedContact)
+                    .ip(ip)
+                    .device(dev.id.clone())
+                    .detail(dev.name.clone()),
+                dev.id.clone(),
+            )],
+        );
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "device_revoked",
@@ -299,12 +556,48 @@ pub fn access_for(store: &Store, dev: &gocua_store::hub::Device) -> Result<Acces
 
 async fn sync(
     State(hub): State<Arc<Hub>>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    let out = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
-        // Decode before touching anything: a truncated or forged frame changes nothing.
-        let req: SyncRequest = wire::decode(&body).map_err(|e| {
+    let ip = addr.ip();
+    // 1. Who is calling, from the headers alone: an unknown or revoked caller is answered
+    //    before a byte of its body is read, and its body is never read.
+    let cred = credential(&headers);
+    let hub2 = hub.clone();
+    let cred2 = cred.clone();
+    let admitted = blocking(move || {
+        let store = hub2.lock();
+        let dev = authenticate(&hub2, &store, &cred2, ip)?;
+        // What this device may hold bounds what it may send.
+        let docs = access_for(&store, &dev)?.allowed.len() + 1;
+        Ok((dev, hub2.http.body_for(docs)))
+    })
+    .await
+    .and_then(|(dev, max_body)| {
+        if content_type_is(&headers, "application/octet-stream") == Some(false) {
+            return Err(wrong_content_type("application/octet-stream"));
+        }
+        // 2. One request at a time per device, its body read without the store lock.
+        let slot = hub.begin_sync(&dev.id)?;
+        Ok((slot, max_body))
+    });
+    let (_slot, max_body) = match admitted {
+        Ok(a) => a,
+        Err(e) => {
+            drain_small(body, &headers).await;
+            return Err(e);
+        }
+    };
+    let frame = read_body(body, &headers, wire::max_frame_for(max_body), &hub.http).await?;
+    // 3. Decode (bounded, on the decoding threads) before touching anything: a truncated or
+    //    forged frame changes nothing.
+    let req: SyncRequest = hub
+        .decoders
+        .decode(frame, max_body)
+        .await
+        .ok_or_else(|| ApiError::internal("no decoding thread"))?
+        .map_err(|e| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 e.code(),
@@ -312,8 +605,11 @@ async fn sync(
                 &e.to_string(),
             )
         })?;
-        let mut store = hub.lock();
-        let dev = authenticate(&store, &headers)?;
+    let hub2 = hub.clone();
+    let out = blocking(move || -> Result<Vec<u8>, ApiError> {
+        let mut store = hub2.lock();
+        // Revoked while its body was on the way: still refused.
+        let dev = authenticate(&hub2, &store, &cred, ip)?;
         if !store.hub_accept_batch(&dev.id, req.batch, now())? {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -324,22 +620,48 @@ async fn sync(
         }
         bind_declared_actor(&store, &dev, &headers)?;
         let access = access_for(&store, &dev)?;
-        let (resp, _stats) = hub_round(&mut *store, &access, req, hub.limits)?;
+        let (resp, _stats) = hub_round(&mut *store, &access, req, hub2.limits)?;
+        let refused: Vec<Event> = resp
+            .results
+            .iter()
+            .filter_map(|r| match r {
+                DocResult::Refused {
+                    doc,
+                    code,
+                    message_vi,
+                    message_en,
+                } => Some(Event::throttled(
+                    NewAudit::new(AuditKind::PushRefused)
+                        .ip(ip)
+                        .device(dev.id.clone())
+                        .doc(doc.clone())
+                        .code(code.clone())
+                        .detail(format!("{message_vi} / {message_en}")),
+                    dev.id.clone(),
+                )),
+                _ => None,
+            })
+            .collect();
+        if !refused.is_empty() {
+            hub2.audit(&store, refused);
+        }
+        drop(store);
         wire::encode(&resp).map_err(ApiError::internal)
     })
-    .await
-    .map_err(ApiError::internal)??;
+    .await?;
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], out).into_response())
 }
 
 async fn status(
     State(hub): State<Arc<Hub>>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Result<Json<StatusResponse>, ApiError> {
     let hub2 = hub.clone();
-    tokio::task::spawn_blocking(move || {
+    let cred = credential(&headers);
+    blocking(move || {
         let store = hub2.lock();
-        let dev = authenticate(&store, &headers)?;
+        let dev = authenticate(&hub2, &store, &cred, addr.ip())?;
         let access = access_for(&store, &dev)?;
         Ok(Json(StatusResponse {
             ward: hub2.ward.clone(),
@@ -352,5 +674,4 @@ async fn status(
         }))
     })
     .await
-    .map_err(ApiError::internal)?
 }

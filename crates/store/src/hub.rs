@@ -29,12 +29,90 @@ pub struct Device {
     pub last_batch: u64,
 }
 
-/// Why a join code could not be redeemed.
+/// Why a pairing attempt was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RedeemError {
+pub enum PairRefusal {
+    /// No live code has this name, or the secret is wrong (the caller cannot tell which).
     Unknown,
+    /// The right code, expired.
     Expired,
+    /// The right code, already used.
     Used,
+    /// The right code, burned by too many wrong secrets for its name: the office makes a new one.
+    Burned,
+    /// Too many failed pairings ward-wide: failures are no longer answered until the lock ends.
+    /// Only a right, live code still pairs.
+    Locked { until: i64 },
+}
+
+impl PairRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            PairRefusal::Unknown => "join_code_unknown",
+            PairRefusal::Expired => "join_code_expired",
+            PairRefusal::Used => "join_code_used",
+            PairRefusal::Burned => "join_code_burned",
+            PairRefusal::Locked { .. } => "too_many_attempts",
+        }
+    }
+}
+
+/// How many failed pairings the hub answers. Mechanism lives here (one SQLite transaction per
+/// attempt); the hub chooses the numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PairingPolicy {
+    /// Wrong secrets a code takes before it is burned.
+    pub code_tries: u32,
+    /// Failed pairings (any code) answered per window before the guard locks.
+    pub free_failures: u32,
+    pub window_secs: i64,
+    /// The first lock lasts this long; each lock that follows another doubles it.
+    pub lock_secs: i64,
+    pub max_lock_secs: i64,
+}
+
+impl Default for PairingPolicy {
+    fn default() -> Self {
+        PairingPolicy {
+            code_tries: 5,
+            free_failures: 20,
+            window_secs: 600,
+            lock_secs: 300,
+            max_lock_secs: 24 * 3600,
+        }
+    }
+}
+
+/// The pairing guard as the office sees it (`gocua hub pairing-guard`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PairingGuard {
+    pub failures: u32,
+    pub free_failures: u32,
+    pub window_start: i64,
+    /// Set while locked.
+    pub locked_until: Option<i64>,
+    pub strikes: u32,
+    pub last_failure: Option<i64>,
+    /// Attempts refused unanswered since the guard was last cleared.
+    pub refused_while_locked: u64,
+    /// Live codes burned by wrong secrets (not yet expired).
+    pub burned_codes: Vec<BurnedCode>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BurnedCode {
+    /// The code's public name (before the dash).
+    pub name: String,
+    pub label: String,
+    pub burned_at: i64,
+    pub expires_at: i64,
+}
+
+/// The outcome of one pairing attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PairOutcome {
+    Paired(Device),
+    Refused(PairRefusal),
 }
 
 fn row_to_device(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
@@ -68,7 +146,8 @@ pub enum ActorBinding {
 }
 
 impl Store {
-    /// Stores a one-time join code (only its hash) for a role and team.
+    /// Stores a one-time join code for a role and team: its public name in clear, the whole
+    /// code only as a hash. `false` when a code with the same name exists (make another).
     pub fn hub_add_join_code(
         &self,
         code: &str,
@@ -77,56 +156,176 @@ impl Store {
         volunteer: Option<&VolunteerId>,
         label: &str,
         expires_at: i64,
-    ) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO hub_join_codes (code_hash, role, team, volunteer, label, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![sha(code), role.as_str(), team.map(|t| t.as_str()), volunteer.map(|v| v.as_str()), label, expires_at],
+    ) -> Result<bool> {
+        let Some((name, _)) = gocua_sync::pairing::split_join_code(code) else {
+            return Err(crate::Error::Domain(gocua_domain::Error::InvalidValue {
+                field: "join_code",
+                value: code.to_string(),
+            }));
+        };
+        let n = self.conn.execute(
+            "INSERT OR IGNORE INTO hub_join_codes (code_hash, lookup, role, team, volunteer, label, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                sha(&gocua_sync::pairing::normalize_join_code(code)),
+                name,
+                role.as_str(),
+                team.map(|t| t.as_str()),
+                volunteer.map(|v| v.as_str()),
+                label,
+                expires_at
+            ],
         )?;
-        Ok(())
+        Ok(n == 1)
     }
 
-    /// Trades a join code for a new device, atomically: a code works once.
-    pub fn hub_redeem_join_code(
+    /// One pairing attempt, decided in one `BEGIN IMMEDIATE` transaction so concurrent attempts
+    /// (from this hub or from any other process on the file) are counted one after the other:
+    /// every failure is charged before the next attempt is looked at.
+    ///
+    /// A code is found by its public name. A right secret pairs (if the code is live) whatever
+    /// the guard's state, so an attacker's guesses never lock out a volunteer holding a right
+    /// code. A wrong secret for a live code is charged to that code (burned after
+    /// `code_tries`), and every failure is charged to the ward-wide budget: past
+    /// `free_failures` in a window the guard locks, and failures are then refused unanswered
+    /// (`Locked`), the lock doubling each time it follows another.
+    pub fn hub_pair(
         &self,
         code: &str,
         device_id: &str,
         device_name: &str,
         token: &str,
         now: i64,
-    ) -> Result<std::result::Result<Device, RedeemError>> {
-        let tx = self.conn.unchecked_transaction()?;
-        type CodeRow = (String, Option<String>, i64, Option<i64>, Option<String>);
-        let row: Option<CodeRow> = tx
-            .query_row(
-                "SELECT role, team, expires_at, used_at, volunteer FROM hub_join_codes WHERE code_hash = ?1",
-                [sha(code)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
-            .optional()?;
-        let Some((role, team, expires_at, used_at, volunteer)) = row else {
-            return Ok(Err(RedeemError::Unknown));
+        policy: &PairingPolicy,
+    ) -> Result<PairOutcome> {
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
+        let parts = gocua_sync::pairing::split_join_code(code);
+        let row: Option<CodeRow> = match &parts {
+            Some((name, _)) => tx
+                .query_row(
+                    "SELECT code_hash, role, team, expires_at, used_at, burned_at, attempts, volunteer
+                         FROM hub_join_codes WHERE lookup = ?1",
+                    [name],
+                    |r| {
+                        Ok(CodeRow {
+                            hash: r.get(0)?,
+                            role: r.get(1)?,
+                            team: r.get(2)?,
+                            expires_at: r.get(3)?,
+                            used_at: r.get(4)?,
+                            burned_at: r.get(5)?,
+                            attempts: r.get(6)?,
+                            volunteer: r.get(7)?,
+                        })
+                    },
+                )
+                .optional()?,
+            None => None,
         };
-        if used_at.is_some() {
-            return Ok(Err(RedeemError::Used));
-        }
-        if expires_at <= now {
-            return Ok(Err(RedeemError::Expired));
-        }
-        tx.execute(
-            "UPDATE hub_join_codes SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
-            params![sha(code), now, device_id],
-        )?;
-        tx.execute(
-            "INSERT INTO hub_devices (id, name, role, team, volunteer, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![device_id, device_name, role, team, volunteer, sha(token), now],
-        )?;
-        let dev = tx.query_row(
-            &format!("SELECT {DEVICE_COLS} FROM hub_devices WHERE id = ?1"),
-            [device_id],
-            row_to_device,
-        )?;
+        let given = sha(&gocua_sync::pairing::normalize_join_code(code));
+        let outcome = match row {
+            Some(CodeRow {
+                hash,
+                role,
+                team,
+                volunteer,
+                expires_at,
+                used_at,
+                burned_at,
+                ..
+            }) if constant_eq(&hash, &given) => {
+                // The right code: whoever holds it is no guesser.
+                if used_at.is_some() {
+                    PairOutcome::Refused(PairRefusal::Used)
+                } else if burned_at.is_some() {
+                    PairOutcome::Refused(PairRefusal::Burned)
+                } else if expires_at <= now {
+                    PairOutcome::Refused(PairRefusal::Expired)
+                } else {
+                    tx.execute(
+                        "UPDATE hub_join_codes SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
+                        params![hash, now, device_id],
+                    )?;
+                    tx.execute(
+                        "INSERT INTO hub_devices (id, name, role, team, volunteer, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        params![device_id, device_name, role, team, volunteer, sha(token), now],
+                    )?;
+                    PairOutcome::Paired(tx.query_row(
+                        &format!("SELECT {DEVICE_COLS} FROM hub_devices WHERE id = ?1"),
+                        [device_id],
+                        row_to_device,
+                    )?)
+                }
+            }
+            row => {
+                if let Some(CodeRow {
+                    hash,
+                    expires_at,
+                    used_at: None,
+                    burned_at: None,
+                    attempts,
+                    ..
+                }) = row
+                    && expires_at > now
+                {
+                    // A wrong secret for a live code's name: charged to the code.
+                    let attempts = attempts + 1;
+                    tx.execute(
+                        "UPDATE hub_join_codes SET attempts = ?2,
+                            burned_at = CASE WHEN ?2 >= ?3 THEN ?4 ELSE NULL END
+                         WHERE code_hash = ?1",
+                        params![hash, attempts, i64::from(policy.code_tries), now],
+                    )?;
+                }
+                PairOutcome::Refused(charge_failure(&tx, now, policy)?)
+            }
+        };
         tx.commit()?;
-        Ok(Ok(dev))
+        Ok(outcome)
+    }
+
+    /// The guard's state now, with the live codes it burned.
+    pub fn hub_pairing_guard(&self, now: i64) -> Result<PairingGuard> {
+        let g = read_guard(&self.conn)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT lookup, label, burned_at, expires_at FROM hub_join_codes
+             WHERE burned_at IS NOT NULL AND used_at IS NULL AND expires_at > ?1
+             ORDER BY burned_at",
+        )?;
+        let burned_codes = stmt
+            .query_map([now], |r| {
+                Ok(BurnedCode {
+                    name: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                    label: r.get(1)?,
+                    burned_at: r.get(2)?,
+                    expires_at: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let policy = PairingPolicy::default();
+        Ok(PairingGuard {
+            failures: g.failures as u32,
+            free_failures: policy.free_failures,
+            window_start: g.window_start,
+            locked_until: (g.locked_until > now).then_some(g.locked_until),
+            strikes: g.strikes as u32,
+            last_failure: (g.last_failure > 0).then_some(g.last_failure),
+            refused_while_locked: g.refused_while_locked.max(0) as u64,
+            burned_codes,
+        })
+    }
+
+    /// Unlocks the guard and forgets its counts (burned codes stay burned: make new ones).
+    pub fn hub_clear_pairing_guard(&self) -> Result<()> {
+        self.conn.execute(
+            "UPDATE hub_pairing_guard SET window_start = 0, failures = 0, locked_until = 0,
+                strikes = 0, last_failure = 0, refused_while_locked = 0 WHERE id = 1",
+            [],
+        )?;
+        Ok(())
     }
 
     /// The device a bearer token belongs to, if the token is right (revoked devices included:
@@ -289,6 +488,95 @@ impl Store {
     }
 }
 
+/// A join code as `hub_pair` reads it.
+struct CodeRow {
+    hash: Vec<u8>,
+    role: String,
+    team: Option<String>,
+    expires_at: i64,
+    used_at: Option<i64>,
+    burned_at: Option<i64>,
+    attempts: i64,
+    volunteer: Option<String>,
+}
+
+struct GuardRow {
+    window_start: i64,
+    failures: i64,
+    locked_until: i64,
+    strikes: i64,
+    last_failure: i64,
+    refused_while_locked: i64,
+}
+
+fn read_guard(conn: &rusqlite::Connection) -> Result<GuardRow> {
+    Ok(conn.query_row(
+        "SELECT window_start, failures, locked_until, strikes, last_failure, refused_while_locked
+         FROM hub_pairing_guard WHERE id = 1",
+        [],
+        |r| {
+            Ok(GuardRow {
+                window_start: r.get(0)?,
+                failures: r.get(1)?,
+                locked_until: r.get(2)?,
+                strikes: r.get(3)?,
+                last_failure: r.get(4)?,
+                refused_while_locked: r.get(5)?,
+            })
+        },
+    )?)
+}
+
+/// Charges one failed pairing to the ward-wide budget and says how to answer it.
+fn charge_failure(
+    tx: &rusqlite::Transaction<'_>,
+    now: i64,
+    policy: &PairingPolicy,
+) -> Result<PairRefusal> {
+    let mut g = read_guard(tx)?;
+    let refusal = if g.locked_until > now {
+        g.refused_while_locked += 1;
+        PairRefusal::Locked {
+            until: g.locked_until,
+        }
+    } else {
+        // A quiet spell as long as a window forgives earlier locks.
+        if g.last_failure > 0 && now - g.last_failure >= policy.window_secs.max(1) {
+            g.strikes = 0;
+        }
+        if now - g.window_start >= policy.window_secs || g.window_start > now {
+            g.window_start = now;
+            g.failures = 0;
+        }
+        g.failures += 1;
+        g.last_failure = now;
+        if g.failures >= i64::from(policy.free_failures) {
+            let lock = policy
+                .lock_secs
+                .saturating_mul(1i64 << g.strikes.clamp(0, 20))
+                .min(policy.max_lock_secs);
+            g.locked_until = now + lock.max(1);
+            g.strikes += 1;
+            g.failures = 0;
+            g.window_start = now;
+        }
+        PairRefusal::Unknown
+    };
+    tx.execute(
+        "UPDATE hub_pairing_guard SET window_start = ?1, failures = ?2, locked_until = ?3,
+            strikes = ?4, last_failure = ?5, refused_while_locked = ?6 WHERE id = 1",
+        params![
+            g.window_start,
+            g.failures,
+            g.locked_until,
+            g.strikes,
+            g.last_failure,
+            g.refused_while_locked
+        ],
+    )?;
+    Ok(refusal)
+}
+
 fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -299,5 +587,91 @@ impl Store {
         let mut stmt = self.conn.prepare("SELECT id FROM p_visits")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pairing_guard_charges_codes_and_the_ward_but_lets_right_codes_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.sqlite");
+        // Two connections on one file, as the hub and `gocua hub pair` are.
+        let a = Store::open(&path).unwrap();
+        let b = Store::open(&path).unwrap();
+        let policy = PairingPolicy::default();
+        let now = 1_000;
+        assert!(
+            a.hub_add_join_code("AAAA-222222", Role::Lead, None, None, "lead", now + 600)
+                .unwrap()
+        );
+        assert!(
+            !b.hub_add_join_code("AAAA-333333", Role::Lead, None, None, "lead", now + 600)
+                .unwrap(),
+            "names are unique"
+        );
+        assert!(
+            b.hub_add_join_code("BBBB-222222", Role::Lead, None, None, "lead", now + 600)
+                .unwrap()
+        );
+        let mut n = 0;
+        let mut attempt = |s: &Store, code: &str| {
+            n += 1;
+            s.hub_pair(code, &format!("d-{n}"), "x", "tok", now, &policy)
+                .unwrap()
+        };
+        // Wrong secrets for AAAA: charged to it, burned after five.
+        for i in 0..5 {
+            let s = if i % 2 == 0 { &a } else { &b };
+            assert_eq!(
+                attempt(s, &format!("AAAA-99999{}", i + 2)),
+                PairOutcome::Refused(PairRefusal::Unknown)
+            );
+        }
+        assert_eq!(
+            attempt(&a, "AAAA-222222"),
+            PairOutcome::Refused(PairRefusal::Burned)
+        );
+        // Fifteen more failures (unknown names, malformed codes) reach the ward's budget of 20.
+        for i in 0..15 {
+            let code = if i == 0 {
+                "junk".to_string()
+            } else {
+                format!("ZZZZ-ZZZZ{:02}", i + 20)
+            };
+            assert_eq!(
+                attempt(&b, &code),
+                PairOutcome::Refused(PairRefusal::Unknown),
+                "{code}"
+            );
+        }
+        let locked = attempt(&a, "ZZZZ-ZZZZZZ");
+        assert!(
+            matches!(locked, PairOutcome::Refused(PairRefusal::Locked { until }) if until == now + 300)
+        );
+        let g = a.hub_pairing_guard(now).unwrap();
+        assert_eq!(g.locked_until, Some(now + 300));
+        assert_eq!(g.refused_while_locked, 1);
+        assert_eq!(g.burned_codes.len(), 1);
+        // A right code pairs while locked, once.
+        assert!(
+            matches!(attempt(&b, "bbbb 222222"), PairOutcome::Paired(d) if d.role == Role::Lead)
+        );
+        assert_eq!(
+            attempt(&a, "BBBB-222222"),
+            PairOutcome::Refused(PairRefusal::Used)
+        );
+        a.hub_clear_pairing_guard().unwrap();
+        let g = b.hub_pairing_guard(now).unwrap();
+        assert_eq!(
+            (g.locked_until, g.failures, g.refused_while_locked),
+            (None, 0, 0)
+        );
+        assert_eq!(
+            attempt(&a, "ZZZZ-ZZZZZZ"),
+            PairOutcome::Refused(PairRefusal::Unknown)
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The replica: Automerge documents persisted in SQLite next to a queryable projection, each
 //! change and its projection rows written in one transaction. The only crate that speaks SQL.
 
+pub mod audit;
 mod db;
 mod docs;
 mod error;

@@ -21,7 +21,13 @@ const MAX_URI_LEN: usize = 4096;
 pub const JOIN_CODE_ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
 /// Number of significant characters in a join code (without the dash).
-pub const JOIN_CODE_LEN: usize = 8;
+pub const JOIN_CODE_LEN: usize = 10;
+
+/// The first characters of a join code name it (the hub looks the code up by them); the rest is
+/// its secret. A wrong secret for a known name is charged to that code, which is burned after a
+/// few tries, so guessing never locks out people who hold a right code. 31^6 secrets: five
+/// tries have a chance of about 1 in 180 million.
+pub const JOIN_CODE_LOOKUP_LEN: usize = 4;
 
 /// Everything a phone needs to find and trust a hub.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +37,7 @@ pub struct PairingPayload {
     pub hub_urls: Vec<String>,
     /// SHA-256 of the hub's certificate (DER); the phone pins this.
     pub cert_sha256: [u8; 32],
-    /// In display form `XXXX-XXXX`, as [`new_join_code`] makes it; compare codes with
+    /// In display form `XXXX-XXXXXX`, as [`new_join_code`] makes it; compare codes with
     /// [`normalize_join_code`].
     pub join_code: String,
     /// Unix seconds after which the hub refuses this join code.
@@ -260,17 +266,18 @@ pub fn parse_fingerprint(text: &str) -> Result<[u8; 32], PairingError> {
     Ok(out)
 }
 
-/// A fresh join code in display form `XXXX-XXXX` from 8 random bytes supplied by the caller
+/// A fresh join code in display form `XXXX-XXXXXX` from 8 random bytes supplied by the caller
 /// (this module does no I/O, so it does not read the OS random source itself).
 ///
 /// The bytes are read as one 64-bit number and written in base 31, which keeps the bias toward
-/// some characters below 1e-7 instead of the few percent a per-byte modulo would give.
+/// some characters below 1e-4 (31^10 is about 2^49.5) instead of the few percent a per-byte
+/// modulo would give.
 pub fn new_join_code(rng_bytes: [u8; 8]) -> String {
     let mut n = u64::from_le_bytes(rng_bytes);
     let base = JOIN_CODE_ALPHABET.len() as u64;
     let mut out = String::with_capacity(JOIN_CODE_LEN + 1);
     for i in 0..JOIN_CODE_LEN {
-        if i == JOIN_CODE_LEN / 2 {
+        if i == JOIN_CODE_LOOKUP_LEN {
             out.push('-');
         }
         // `n % base` is below the alphabet length, so indexing cannot go out of bounds.
@@ -288,15 +295,26 @@ pub fn normalize_join_code(code: &str) -> String {
         .collect()
 }
 
-/// Validates a typed or scanned join code and returns its display form `XXXX-XXXX`.
+/// Validates a typed or scanned join code and returns its display form `XXXX-XXXXXX`.
 pub fn format_join_code(code: &str) -> Result<String, PairingError> {
     let norm = normalize_join_code(code);
     if norm.len() != JOIN_CODE_LEN || !norm.bytes().all(|b| JOIN_CODE_ALPHABET.contains(&b)) {
         return Err(PairingError::BadJoinCode);
     }
     // All bytes are ASCII (checked above), so splitting at a byte index is on a char boundary.
-    let (a, b) = norm.split_at(JOIN_CODE_LEN / 2);
+    let (a, b) = norm.split_at(JOIN_CODE_LOOKUP_LEN);
     Ok(format!("{a}-{b}"))
+}
+
+/// A join code's name (what the hub looks it up by) and its secret, in normalized form; `None`
+/// when the text is not a well-formed code.
+pub fn split_join_code(code: &str) -> Option<(String, String)> {
+    let norm = normalize_join_code(code);
+    if norm.len() != JOIN_CODE_LEN || !norm.bytes().all(|b| JOIN_CODE_ALPHABET.contains(&b)) {
+        return None;
+    }
+    let (a, b) = norm.split_at(JOIN_CODE_LOOKUP_LEN);
+    Some((a.to_string(), b.to_string()))
 }
 
 fn strip_prefix_ignore_ascii_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
@@ -386,7 +404,7 @@ mod tests {
                 "https://[fe80::1]:8443".to_string(),
             ],
             cert_sha256: fingerprint(b"not really a certificate"),
-            join_code: "K7MQ-3XRT".to_string(),
+            join_code: "K7MQ-3XRT9P".to_string(),
             expires_at: 1_767_225_600,
             ward: "Phường Bến Nghé & Co".to_string(),
         }
@@ -397,7 +415,7 @@ mod tests {
         let uri = sample().to_uri();
         let expected = format!(
             "gocua://pair?v=1&u=https://192.168.1.20:8443&u=https://%5Bfe80::1%5D:8443\
-             &fp={}&c=K7MQ3XRT&e=1767225600&w=Ph%C6%B0%E1%BB%9Dng%20B%E1%BA%BFn%20Ngh%C3%A9%20%26%20Co",
+             &fp={}&c=K7MQ3XRT9P&e=1767225600&w=Ph%C6%B0%E1%BB%9Dng%20B%E1%BA%BFn%20Ngh%C3%A9%20%26%20Co",
             hex::encode(sample().cert_sha256)
         );
         assert_eq!(uri, expected);
@@ -426,11 +444,11 @@ mod tests {
     #[test]
     fn parse_restores_display_forms() {
         let uri = format!(
-            "GOCUA://PAIR?v=1&u=https://10.0.0.5&fp={}&c=k7mq-3xrt&e=-5&w=Ward+7&extra=ignored#frag",
+            "GOCUA://PAIR?v=1&u=https://10.0.0.5&fp={}&c=k7mq-3xrt9p&e=-5&w=Ward+7&extra=ignored#frag",
             fingerprint_hex(&[0xAB; 32])
         );
         let p = PairingPayload::parse(&uri).expect("valid uri");
-        assert_eq!(p.join_code, "K7MQ-3XRT");
+        assert_eq!(p.join_code, "K7MQ-3XRT9P");
         assert_eq!(p.cert_sha256, [0xAB; 32]);
         assert_eq!(p.expires_at, -5);
         assert_eq!(p.ward, "Ward 7");
@@ -492,7 +510,7 @@ mod tests {
                 "u",
             ),
             (&format!("&fp={fp}")[..], "", "fp"),
-            ("&c=K7MQ3XRT", "", "c"),
+            ("&c=K7MQ3XRT9P", "", "c"),
             ("&e=1767225600", "", "e"),
         ];
         for (cut, with, field) in cases {
@@ -554,11 +572,11 @@ mod tests {
     #[test]
     fn rejects_bad_join_code_expiry_and_encoding() {
         assert_eq!(
-            parse_err(&uri_with("c=K7MQ3XRT", "c=K7MQ3XR0")),
+            parse_err(&uri_with("c=K7MQ3XRT9P", "c=K7MQ3XRT90")),
             PairingError::BadJoinCode
         );
         assert_eq!(
-            parse_err(&uri_with("c=K7MQ3XRT", "c=K7MQ3XR")),
+            parse_err(&uri_with("c=K7MQ3XRT9P", "c=K7MQ3XRT9")),
             PairingError::BadJoinCode
         );
         assert_eq!(
@@ -616,7 +634,7 @@ mod tests {
     fn join_code_format_and_alphabet() {
         for seed in [[0u8; 8], [0xFF; 8], [1, 2, 3, 4, 5, 6, 7, 8], [0x5A; 8]] {
             let code = new_join_code(seed);
-            assert_eq!(code.len(), 9, "{code}");
+            assert_eq!(code.len(), 11, "{code}");
             assert_eq!(&code[4..5], "-", "{code}");
             for c in code.chars().filter(|c| *c != '-') {
                 assert!(
@@ -627,7 +645,7 @@ mod tests {
             }
             assert_eq!(format_join_code(&code), Ok(code.clone()));
         }
-        assert_eq!(new_join_code([0; 8]), "2222-2222");
+        assert_eq!(new_join_code([0; 8]), "2222-222222");
         assert_ne!(
             new_join_code([1, 0, 0, 0, 0, 0, 0, 0]),
             new_join_code([0; 8])
@@ -648,11 +666,19 @@ mod tests {
 
     #[test]
     fn normalize_join_code_drops_separators() {
-        assert_eq!(normalize_join_code(" k7mq-3xrt\t"), "K7MQ3XRT");
-        assert_eq!(normalize_join_code("K7 MQ 3X-RT"), "K7MQ3XRT");
-        assert_eq!(format_join_code("k7mq 3xrt"), Ok("K7MQ-3XRT".to_string()));
+        assert_eq!(normalize_join_code(" k7mq-3xrt9p\t"), "K7MQ3XRT9P");
+        assert_eq!(normalize_join_code("K7 MQ 3X-RT9P"), "K7MQ3XRT9P");
         assert_eq!(
-            format_join_code("K7MQ-3XRI"),
+            format_join_code("k7mq 3xrt9p"),
+            Ok("K7MQ-3XRT9P".to_string())
+        );
+        assert_eq!(
+            split_join_code("k7mq-3xrt9p"),
+            Some(("K7MQ".to_string(), "3XRT9P".to_string()))
+        );
+        assert_eq!(split_join_code("K7MQ-3XRT9"), None);
+        assert_eq!(
+            format_join_code("K7MQ-3XRT9I"),
             Err(PairingError::BadJoinCode)
         );
     }

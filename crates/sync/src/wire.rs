@@ -207,8 +207,30 @@ fn checksum(header: &[u8], payload: &[u8]) -> u32 {
 }
 
 /// Checks and decodes a frame. Any defect is an error; nothing is partially decoded.
+///
+/// Accepts bodies up to [`MAX_BODY`]: for frames from a trusted peer (the phone reading its
+/// hub's answers). A hub decoding what a device sent uses [`decode_limited`] with that device's
+/// own bound.
 pub fn decode<T: DeserializeOwned>(frame: &[u8]) -> Result<T, WireError> {
-    if frame.len() > MAX_FRAME {
+    decode_limited(frame, MAX_BODY)
+}
+
+/// Largest zstd window a frame may ask for (8 MiB; our encoder uses at most 4 MiB). The decoder
+/// allocates the window the frame header names, so an unchecked one is a bomb of its own.
+const MAX_WINDOW_LOG: u32 = 23;
+
+/// The frame length that can carry a body of `max_body` bytes (header included).
+pub fn max_frame_for(max_body: usize) -> usize {
+    max_body.min(MAX_BODY).saturating_add(HEADER_LEN)
+}
+
+/// [`decode`] with a hard limit on the decompressed body: a frame that declares or expands to
+/// more than `max_body` bytes is refused as soon as the limit is passed, and memory never holds
+/// more than that. Decompression streams from the in-memory frame into a buffer that grows only
+/// as real output arrives, so a small frame declaring a large body costs nothing up front.
+pub fn decode_limited<T: DeserializeOwned>(frame: &[u8], max_body: usize) -> Result<T, WireError> {
+    let max_body = max_body.min(MAX_BODY);
+    if frame.len() > MAX_FRAME || frame.len() > max_frame_for(max_body) {
         return Err(WireError::TooLarge(frame.len()));
     }
     if frame.len() < HEADER_LEN {
@@ -230,7 +252,7 @@ pub fn decode<T: DeserializeOwned>(frame: &[u8]) -> Result<T, WireError> {
     let body_len = u32::from_le_bytes([frame[6], frame[7], frame[8], frame[9]]) as usize;
     let crc = u32::from_le_bytes([frame[10], frame[11], frame[12], frame[13]]);
     let payload = &frame[HEADER_LEN..];
-    if body_len > MAX_BODY {
+    if body_len > max_body {
         return Err(WireError::TooLarge(body_len));
     }
     if flags & !FLAG_ZSTD != 0 {
@@ -246,16 +268,10 @@ pub fn decode<T: DeserializeOwned>(frame: &[u8]) -> Result<T, WireError> {
         }
         return Err(WireError::Checksum);
     }
-    let body = if flags & FLAG_ZSTD != 0 {
-        let b = zstd::bulk::decompress(payload, body_len)
-            .map_err(|e| WireError::Decompress(e.to_string()))?;
-        if b.len() != body_len {
-            return Err(WireError::Decompress(format!(
-                "expected {body_len} bytes, got {}",
-                b.len()
-            )));
-        }
-        b
+    let inflated;
+    let body: &[u8] = if flags & FLAG_ZSTD != 0 {
+        inflated = inflate(payload, body_len)?;
+        &inflated
     } else {
         if payload.len() != body_len {
             return Err(WireError::Truncated {
@@ -263,14 +279,42 @@ pub fn decode<T: DeserializeOwned>(frame: &[u8]) -> Result<T, WireError> {
                 got: frame.len(),
             });
         }
-        payload.to_vec()
+        payload
     };
     let (msg, rest) =
-        postcard::take_from_bytes::<T>(&body).map_err(|e| WireError::Body(e.to_string()))?;
+        postcard::take_from_bytes::<T>(body).map_err(|e| WireError::Body(e.to_string()))?;
     if !rest.is_empty() {
         return Err(WireError::Body(format!("{} trailing bytes", rest.len())));
     }
     Ok(msg)
+}
+
+/// Inflates a zstd payload into a buffer of exactly `body_len` bytes (already checked against
+/// the caller's limit), refusing the frame as soon as its output would pass that: zstd decodes
+/// in one pass straight into the buffer, which also serves as its window, so memory holds the
+/// bytes actually produced and nothing more (pages of the buffer not yet written are not
+/// resident).
+fn inflate(payload: &[u8], body_len: usize) -> Result<Vec<u8>, WireError> {
+    let bad = |e: std::io::Error| WireError::Decompress(e.to_string());
+    // A frame that says it holds more than declared is refused before any work.
+    if let Ok(Some(n)) = zstd::zstd_safe::get_frame_content_size(payload)
+        && n > body_len as u64
+    {
+        return Err(WireError::TooLarge(n.min(usize::MAX as u64) as usize));
+    }
+    let mut d = zstd::bulk::Decompressor::new().map_err(bad)?;
+    d.set_parameter(zstd::zstd_safe::DParameter::WindowLogMax(MAX_WINDOW_LOG))
+        .map_err(bad)?;
+    let mut out = Vec::with_capacity(body_len);
+    match d.decompress_to_buffer(payload, &mut out) {
+        Ok(n) if n == body_len => Ok(out),
+        Ok(n) => Err(WireError::Decompress(format!(
+            "expected {body_len} bytes, got {n}"
+        ))),
+        // zstd stops when the buffer is full: the frame expands to more than it declared.
+        Err(e) if e.to_string().contains("too small") => Err(WireError::TooLarge(body_len + 1)),
+        Err(e) => Err(bad(e)),
+    }
 }
 
 /// Byte vectors as one length-prefixed blob rather than a sequence of numbers.
@@ -387,5 +431,75 @@ mod tests {
         .unwrap();
         let as_req = decode::<SyncRequest>(&resp);
         assert!(as_req.is_err() || as_req.unwrap() != sample());
+    }
+
+    /// A frame whose zstd payload expands far past what it declares (or past the limit); with
+    /// `sized`, the zstd frame states its real size, otherwise (streamed) it does not.
+    fn bomb(declared: u32, real: usize, sized: bool) -> Vec<u8> {
+        let z = if sized {
+            zstd::bulk::compress(&vec![0u8; real], 19).unwrap()
+        } else {
+            let mut z = Vec::new();
+            let mut enc = zstd::stream::write::Encoder::new(&mut z, 19).unwrap();
+            enc.include_contentsize(false).unwrap();
+            std::io::Write::write_all(&mut enc, &vec![0u8; real]).unwrap();
+            enc.finish().unwrap();
+            z
+        };
+        let mut out = MAGIC.to_vec();
+        out.push(WIRE_VERSION);
+        out.push(FLAG_ZSTD);
+        out.extend_from_slice(&declared.to_le_bytes());
+        out.extend_from_slice(&checksum(&out[4..10], &z).to_le_bytes());
+        out.extend_from_slice(&z);
+        out
+    }
+
+    #[test]
+    fn limited_decoding_refuses_bodies_past_the_limit() {
+        let f = encode(&sample()).unwrap();
+        assert_eq!(
+            decode_limited::<SyncRequest>(&f, 1 << 20).unwrap(),
+            sample()
+        );
+        // The declared body is over the limit: refused before any inflating.
+        assert!(matches!(
+            decode_limited::<SyncRequest>(&f, 100).unwrap_err(),
+            WireError::TooLarge(_)
+        ));
+        // A bomb that lies about its size is cut at the declared length, whether its zstd
+        // frame says how large it is or not.
+        for sized in [true, false] {
+            let b = bomb(1000, 64 << 20, sized);
+            assert!(b.len() < 8 << 10, "{}", b.len());
+            assert!(
+                matches!(
+                    decode_limited::<SyncRequest>(&b, 1 << 20).unwrap_err(),
+                    WireError::TooLarge(_)
+                ),
+                "sized {sized}"
+            );
+        }
+        // A bomb that declares more than the limit.
+        let b = bomb(64 << 20, 64 << 20, true);
+        assert!(matches!(
+            decode_limited::<SyncRequest>(&b, 1 << 20).unwrap_err(),
+            WireError::TooLarge(_)
+        ));
+        // An uncompressed frame longer than the limit is refused by its length alone.
+        let big = encode(&SyncRequest {
+            batch: 1,
+            protocol: vec![DocMsg {
+                doc: "x".into(),
+                msg: (0..5000u32).flat_map(|i| i.to_le_bytes()).collect(),
+            }],
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(decode_limited::<SyncRequest>(&big, 64 << 10).is_ok());
+        assert!(matches!(
+            decode_limited::<SyncRequest>(&big, 1000).unwrap_err(),
+            WireError::TooLarge(_)
+        ));
     }
 }
