@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use gocua_domain::{
-    Blocker, Correction, DeviceId, Funnel, HouseholdId, HouseholdOutcome, ResidentAction,
-    ResidentId, Role, StreetId, Targets, TeamId, Timestamp, Visit, VisitId, VolunteerId,
-    time::date_serde,
+    AreaKind, Blocker, Correction, DeviceId, Funnel, HouseholdId, HouseholdOutcome, ResidentAction,
+    ResidentId, Role, StreetId, Targets, TeamId, Timestamp, Visit, VisitId, VisitingWindow,
+    VolunteerId, time::date_serde,
 };
 use gocua_store::UpsertSummary;
 use gocua_store::queries::{
@@ -16,6 +16,7 @@ use gocua_store::queries::{
 };
 use serde::{Deserialize, Serialize};
 use time::Date;
+use ts_rs::TS;
 
 use crate::identity::Identity;
 use crate::import::RowError;
@@ -45,7 +46,7 @@ pub const COMMANDS: &[&str] = &[
 /// Commands without arguments: `args` may be absent, `null` or `{}`.
 pub(crate) const UNIT_COMMANDS: &[&str] = &["daily_progress", "rebuild_projection", "whoami"];
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "cmd", content = "args", rename_all = "snake_case")]
 pub enum Command {
     CreateWard(CreateWard),
@@ -95,16 +96,20 @@ impl Command {
 }
 
 /// Creates the ward and its campaign in an empty replica.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWard {
     pub ward_name: String,
     #[serde(default)]
     pub district: String,
     pub campaign: String,
+    /// `YYYY-MM-DD`.
     #[serde(with = "date_serde")]
+    #[ts(type = "string")]
     pub start: Date,
+    /// `YYYY-MM-DD`.
     #[serde(with = "date_serde")]
+    #[ts(type = "string")]
     pub end: Date,
     #[serde(default)]
     pub targets: Targets,
@@ -116,7 +121,7 @@ pub struct CreateWard {
 
 /// Imports a household list (.csv or .xlsx). With row errors nothing is imported unless
 /// `accept_valid_rows`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct Import {
     pub path: PathBuf,
@@ -125,7 +130,7 @@ pub struct Import {
 }
 
 /// Loads a generated, realistic ward into an empty replica.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct GenerateDemo {
     #[serde(default)]
@@ -135,21 +140,21 @@ pub struct GenerateDemo {
     pub households: Option<usize>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct ListStreets {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<TeamId>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct ListHouseholds {
     #[serde(default)]
     pub filter: HouseholdFilter,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct GetHousehold {
     pub id: HouseholdId,
@@ -187,10 +192,12 @@ pub mod when {
 }
 
 /// A booked return, as the request gives it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct RevisitArgs {
+    /// Unix seconds, or Vietnam local time `YYYY-MM-DD HH:MM`.
     #[serde(deserialize_with = "when::deserialize")]
+    #[ts(type = "number | string")]
     pub at: Timestamp,
     #[serde(default)]
     pub note: String,
@@ -198,7 +205,7 @@ pub struct RevisitArgs {
 
 /// Records one visit. Ids, time, device, volunteer and team are filled in from the identity
 /// when absent; `volunteer` other than one's own is for leads and the office only.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct RecordVisit {
     pub household: HouseholdId,
@@ -214,6 +221,8 @@ pub struct RecordVisit {
         deserialize_with = "when::deserialize_opt",
         skip_serializing_if = "Option::is_none"
     )]
+    /// When the visit happened (unix seconds or `YYYY-MM-DD HH:MM`); now when absent.
+    #[ts(type = "number | string")]
     pub at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revisit: Option<RevisitArgs>,
@@ -225,18 +234,20 @@ pub struct RecordVisit {
 }
 
 /// Books a return inside the area's visiting window.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct BookRevisit {
     pub household: HouseholdId,
+    /// Unix seconds, or Vietnam local time `YYYY-MM-DD HH:MM`.
     #[serde(deserialize_with = "when::deserialize")]
+    #[ts(type = "number | string")]
     pub at: Timestamp,
     #[serde(default)]
     pub note: String,
 }
 
 /// A lead's correction of one resident's funnel: the only way down.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct Correct {
     pub household: HouseholdId,
@@ -245,7 +256,7 @@ pub struct Correct {
     pub reason: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct AssignStreet {
     pub street: StreetId,
@@ -256,8 +267,9 @@ pub struct AssignStreet {
 
 /// Gives one household to a team (and volunteer), or with no team hands it back to whoever
 /// has its street.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
 pub struct AssignHousehold {
     pub household: HouseholdId,
     #[serde(default)]
@@ -266,7 +278,7 @@ pub struct AssignHousehold {
     pub volunteer: Option<VolunteerId>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct ProgressBy {
     #[serde(default = "ward_dimension")]
@@ -277,7 +289,7 @@ fn ward_dimension() -> Dimension {
     Dimension::Ward
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct Search {
     pub query: String,
@@ -291,8 +303,9 @@ fn default_limit() -> usize {
 
 /// Who uses this replica. The hub decides what a device may sync; this decides what the local
 /// app offers and stamps on visits.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
 pub struct SetIdentity {
     pub role: Role,
     #[serde(default)]
@@ -308,7 +321,7 @@ pub struct SetIdentity {
 // Responses.
 
 /// What a command returns. Serialised without a tag: each command has one response shape.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
 #[serde(untagged)]
 pub enum Response {
     Ward(WardCreated),
@@ -316,7 +329,7 @@ pub enum Response {
     Demo(DemoReport),
     Streets(Vec<StreetRow>),
     Households(Vec<HouseholdRow>),
-    Household(Box<HouseholdDetail>),
+    Household(Box<HouseholdView>),
     Visit(Box<Visit>),
     Correction(Correction),
     Assigned(Assigned),
@@ -328,13 +341,26 @@ pub enum Response {
     Identity(WhoAmI),
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A household as the app shows it: the store's detail (ID and phone numbers masked for
+/// volunteers) plus what the visit form needs to offer only valid revisit times.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct HouseholdView {
+    #[serde(flatten)]
+    pub detail: HouseholdDetail,
+    /// Urban or rural, from the household's residential group (urban when unknown).
+    pub area: AreaKind,
+    /// The campaign's visiting window for that area: a booked revisit must fall inside it.
+    /// `None` while the replica has no campaign.
+    pub window: Option<VisitingWindow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct WardCreated {
     pub ward: gocua_domain::Ward,
     pub campaign: gocua_domain::Campaign,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct ImportReport {
     /// Data rows read.
     pub rows: usize,
@@ -351,7 +377,7 @@ pub struct ImportReport {
     pub imported: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct DemoReport {
     pub ward: String,
     pub households: usize,
@@ -363,7 +389,7 @@ pub struct DemoReport {
     pub identity: Option<Identity>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct Assigned {
     /// "street" or "household".
     pub kind: &'static str,
@@ -373,12 +399,12 @@ pub struct Assigned {
     pub volunteer: Option<VolunteerId>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct Rebuilt {
     pub documents: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct WhoAmI {
     pub identity: Identity,
     pub volunteer_name: Option<String>,

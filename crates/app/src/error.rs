@@ -143,7 +143,7 @@ fn kind_vi(kind: &str) -> &str {
 
 /// An error as every transport shows it: a stable code for programs and a message in the
 /// user's language for people.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, ts_rs::TS)]
 #[error("{message}")]
 pub struct CommandError {
     pub code: String,

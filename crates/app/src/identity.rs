@@ -22,7 +22,7 @@ const PAIRED_ROLE: &str = "device.role";
 const PAIRED_TEAM: &str = "device.team";
 const PAIRED_VOLUNTEER: &str = "device.volunteer";
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Identity {
     pub volunteer: Option<VolunteerId>,
     pub team: Option<TeamId>,

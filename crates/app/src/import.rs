@@ -300,7 +300,7 @@ const COLUMN_TABLE: [ColumnSpec; COLUMN_COUNT] = [
 ];
 
 /// One problem in one row. The row is left out of the import; the rest of its household stays.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct RowError {
     /// Row number as the spreadsheet shows it (the header is usually row 1).
     pub row: usize,

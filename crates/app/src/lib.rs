@@ -29,7 +29,7 @@ pub use identity::Identity;
 use commands::*;
 
 /// Which long-running step a progress event is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// Reading the rows of an imported file.
@@ -54,7 +54,7 @@ impl Stage {
 }
 
 /// `done` of `total` units of `stage`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ProgressEvent {
     pub stage: Stage,
     pub done: u64,
@@ -168,7 +168,14 @@ impl App {
                 Response::Households(self.store.households(&a.filter, today)?)
             }
             Command::HouseholdDetail(a) => {
-                Response::Household(Box::new(self.household_shown(&a.id)?))
+                let detail = self.household_shown(&a.id)?;
+                let area = self.area_of(&detail)?;
+                let window = self.store.campaign()?.map(|c| c.window(area));
+                Response::Household(Box::new(HouseholdView {
+                    detail,
+                    area,
+                    window,
+                }))
             }
             Command::RecordVisit(a) => Response::Visit(Box::new(self.record_visit(a)?)),
             Command::BookRevisit(a) => Response::Visit(Box::new(self.book_revisit(a)?)),

@@ -389,6 +389,13 @@ fn revisits_outside_the_window_are_refused() {
     );
     assert_eq!(e.code, "outside_window");
     let before = f.ok("household_detail", json!({"id": hid}));
+    // The household says which window its revisits must fall in, so the app offers only those.
+    let window = match before["area"].as_str() {
+        Some("urban") => json!({"start": "18:00", "end": "21:30"}),
+        Some("rural") => json!({"start": "16:00", "end": "19:30"}),
+        other => panic!("area {other:?}"),
+    };
+    assert_eq!(before["window"], window, "{before}");
     let booked = f.ok(
         "book_revisit",
         json!({"household": hid, "at": "2026-11-23 19:00", "note": "hẹn qua điện thoại"}),

@@ -144,7 +144,7 @@ pub fn render(response: &Response, lang: Lang, ctx: &Context) -> String {
         Response::Demo(r) => demo_report(r, lang),
         Response::Streets(rows) => streets(rows, lang),
         Response::Households(rows) => households(rows, lang),
-        Response::Household(d) => household(d, lang),
+        Response::Household(d) => household(&d.detail, lang),
         Response::Visit(v) => visit_recorded(v, lang),
         Response::Correction(c) => correction(c, lang),
         Response::Assigned(a) => assigned(a, lang),

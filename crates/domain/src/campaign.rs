@@ -6,6 +6,7 @@ use time::{Date, Time};
 use crate::time::{date_serde, hm_serde};
 use crate::{Error, Lang, Result, Timestamp};
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AreaKind {
@@ -23,11 +24,14 @@ impl AreaKind {
 }
 
 /// A daily window in local time when teams knock on doors.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitingWindow {
     #[serde(with = "hm_serde")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub start: Time,
     #[serde(with = "hm_serde")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub end: Time,
 }
 
@@ -69,6 +73,7 @@ fn hm(h: u8, m: u8) -> Time {
     Time::from_hms(h, m, 0).unwrap_or(Time::MIDNIGHT)
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Targets {
     /// Residents holding a chip CCCD.
@@ -79,12 +84,15 @@ pub struct Targets {
     pub activated: u32,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Campaign {
     pub name: String,
     #[serde(with = "date_serde")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub start: Date,
     #[serde(with = "date_serde")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub end: Date,
     pub targets: Targets,
     /// Citizens this old or older are eligible (14 by law at the time of writing).

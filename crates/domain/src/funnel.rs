@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::Lang;
 
 /// Chip-based citizen ID card (CCCD gắn chip).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
@@ -20,6 +21,7 @@ pub enum CccdStatus {
 }
 
 /// Electronic ID account (tài khoản định danh điện tử) in VNeID.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
@@ -31,6 +33,7 @@ pub enum Activation {
     Level2,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Funnel {

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Counts for any slice of the ward (group, street, team, volunteer, organisation).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
     pub households: u32,

@@ -13,10 +13,12 @@ fn vn_offset() -> UtcOffset {
     UtcOffset::from_whole_seconds(VN_OFFSET_SECONDS).unwrap_or(UtcOffset::UTC)
 }
 
-/// Seconds since the unix epoch. Ordered, cheap, and the same on every device.
+/// Seconds since the unix epoch. Ordered, cheap, and the same on every device. TypeScript sees a
+/// `number`: JSON numbers parse to JS numbers, exact up to 2^53 s, far beyond any date we meet.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Timestamp(pub i64);
+pub struct Timestamp(#[cfg_attr(feature = "ts", ts(type = "number"))] pub i64);
 
 impl Timestamp {
     pub fn from_local(date: Date, time: Time) -> Timestamp {

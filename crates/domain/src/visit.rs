@@ -7,6 +7,7 @@ use crate::{
     Timestamp, VisitId, VolunteerId,
 };
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HouseholdOutcome {
@@ -45,6 +46,7 @@ impl HouseholdOutcome {
 }
 
 /// What a visit did for one resident.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResidentAction {
     pub resident: ResidentId,
@@ -58,6 +60,7 @@ pub struct ResidentAction {
 }
 
 /// A booked return, inside the area's visiting window.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revisit {
     pub at: Timestamp,
@@ -66,6 +69,7 @@ pub struct Revisit {
 }
 
 /// One knock on one door. Never edited after it is recorded.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Visit {
     pub id: VisitId,
@@ -108,6 +112,7 @@ impl Visit {
 }
 
 /// A lead's explicit correction: the only way a resident's funnel moves down.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Correction {
     pub id: CorrectionId,

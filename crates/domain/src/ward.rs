@@ -8,6 +8,7 @@ use crate::{
     TeamId, Timestamp, VolunteerId, WardId,
 };
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ward {
     pub id: WardId,
@@ -18,6 +19,7 @@ pub struct Ward {
 }
 
 /// Residential group: tổ dân phố in towns, thôn or ấp in the countryside.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupKind {
@@ -70,6 +72,7 @@ pub struct Street {
 }
 
 /// Besides homes, teams visit sites that serve many people in one session.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HouseholdKind {
@@ -93,6 +96,7 @@ impl HouseholdKind {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Gender {
@@ -218,6 +222,7 @@ pub struct Team {
 }
 
 /// Who may do what. Decided by the hub, outside the CRDT.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

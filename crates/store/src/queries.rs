@@ -24,6 +24,7 @@ use crate::{Error, Result, Store};
 const DEFAULT_ELIGIBLE_AGE: u8 = 14;
 
 /// Which households to list. Every field narrows the list; all `None` lists the whole replica.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HouseholdFilter {
@@ -37,6 +38,7 @@ pub struct HouseholdFilter {
 }
 
 /// One line of a work list.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HouseholdRow {
     pub id: HouseholdId,
@@ -70,6 +72,7 @@ impl HouseholdRow {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResidentRow {
     pub id: ResidentId,
@@ -85,6 +88,7 @@ pub struct ResidentRow {
     pub blockers: Vec<Blocker>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HouseholdDetail {
     pub row: HouseholdRow,
@@ -96,6 +100,7 @@ pub struct HouseholdDetail {
     pub corrections: Vec<Correction>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StreetRow {
     pub id: StreetId,
@@ -108,6 +113,7 @@ pub struct StreetRow {
     pub progress: Progress,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResidentHit {
     pub id: ResidentId,
@@ -119,6 +125,7 @@ pub struct ResidentHit {
 }
 
 /// The slice of the ward a progress table is cut by.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Dimension {
@@ -165,12 +172,14 @@ impl Dimension {
 }
 
 /// Personal quota progress ("1×20": each member guides 20 people).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quota {
     pub done: u32,
     pub quota: u32,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgressRow {
     /// Id of the ward, group, street, team, volunteer or organisation; empty for the households
@@ -195,9 +204,12 @@ pub struct ProgressRow {
 /// are not counted on any day. All counts are over eligible residents. A resident who already
 /// had a step when the list was imported counts in the baseline, even if a visit records it
 /// again.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayRow {
+    /// `YYYY-MM-DD`.
     #[serde(with = "date_serde")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub day: Date,
     pub visits: u32,
     pub households_visited: u32,

@@ -11,6 +11,7 @@ use crate::{DocKind, Error, PLAN_DOC_ID, PlanEntry, Result, Store, household_doc
 /// Households per SQLite transaction during bulk imports.
 const IMPORT_BATCH: usize = 250;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct UpsertSummary {
     pub created: u32,

@@ -554,8 +554,14 @@ fn hub_round_inner<R: Replica>(
             })
             .collect();
         r.set_peer_records(peer, &accepted)?;
-        let docs: Vec<String> = accepted.into_iter().map(|(d, _)| d).collect();
-        r.note_held(peer, &docs)?;
+        let docs: Vec<String> = accepted
+            .into_iter()
+            .map(|(d, _)| d)
+            .filter(|d| !access.held.contains(d))
+            .collect();
+        if !docs.is_empty() {
+            r.note_held(peer, &docs)?;
+        }
         return Ok((resp, stats));
     }
 
@@ -633,12 +639,15 @@ fn hub_round_inner<R: Replica>(
         }
     }
     r.set_peer_records(peer, &updates)?;
+    // Only what the hub's records lack: an evening's sync writes nothing here.
     let delivered: Vec<String> = updates
         .into_iter()
         .map(|(d, _)| d)
-        .filter(|d| d != PLAN_DOC)
+        .filter(|d| d != PLAN_DOC && !access.held.contains(d))
         .collect();
-    r.note_held(peer, &delivered)?;
+    if !delivered.is_empty() {
+        r.note_held(peer, &delivered)?;
+    }
     resp.more = remaining > 0;
     resp.remaining_docs = remaining;
     Ok((resp, stats))
