@@ -101,6 +101,8 @@ impl Store {
                 zeroize::Zeroizing::new(format!("PRAGMA key = '{}';", text.replace('\'', "''")));
             conn.execute_batch(&sql)?;
         }
+        // A wrong key is an answer for the user (`WrongKey`), not a line SQLCipher prints to stderr.
+        conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
         // The first read decrypts page 1; it is where a wrong key shows, before any write.
         if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
             r.get::<_, i64>(0)
