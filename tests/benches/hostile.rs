@@ -118,11 +118,7 @@ struct HubProcess {
     fingerprint: [u8; 32],
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Mem {
-    rss: u64,
-    hwm: u64,
-}
+use gocua_tests::{Mem, mem_of};
 
 impl HubProcess {
     fn start(db: &Path, devices: usize) -> HubProcess {
@@ -155,21 +151,7 @@ impl HubProcess {
     }
 
     fn mem(&self) -> Mem {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| -> u64 {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|rest| rest.split_whitespace().next())
-                .and_then(|kb| kb.parse::<u64>().ok())
-                .map(|kb| kb * 1024)
-                .unwrap_or(0)
-        };
-        Mem {
-            rss: field("VmRSS:"),
-            hwm: field("VmHWM:"),
-        }
+        mem_of(&self.child.id().to_string())
     }
 
     fn stop(mut self) {

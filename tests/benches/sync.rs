@@ -734,29 +734,7 @@ async fn offline_visits(
 // ---------------------------------------------------------------------------------------------
 // 2 and 4. A lead's first full sync, with the hub in its own process
 
-/// Memory figures of a process, from /proc/<pid>/status, in bytes.
-#[derive(Clone, Copy, Debug, Default)]
-struct Mem {
-    rss: u64,
-    hwm: u64,
-}
-
-fn mem_of(pid: &str) -> Mem {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| -> u64 {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|kb| kb.parse::<u64>().ok())
-            .map(|kb| kb * 1024)
-            .unwrap_or(0)
-    };
-    Mem {
-        rss: field("VmRSS:"),
-        hwm: field("VmHWM:"),
-    }
-}
+use gocua_tests::{Mem, mem_of};
 
 /// A hub running as a separate process.
 struct HubProcess {

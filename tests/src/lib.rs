@@ -495,3 +495,28 @@ pub fn peak_rss() -> u64 {
         .map(|kb| kb * 1024)
         .unwrap_or(0)
 }
+
+/// Memory figures of a process, from `/proc/<pid>/status`, in bytes (`pid` may be "self").
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Mem {
+    pub rss: u64,
+    /// Peak resident size (VmHWM).
+    pub hwm: u64,
+}
+
+pub fn mem_of(pid: &str) -> Mem {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+            .unwrap_or(0)
+    };
+    Mem {
+        rss: field("VmRSS:"),
+        hwm: field("VmHWM:"),
+    }
+}

@@ -88,6 +88,26 @@ fn empty_doc_hello() -> Vec<u8> {
         .encode()
 }
 
+/// Claims to hold `doc` and asks the hub for it with a first protocol message: what a curious
+/// device would send.
+async fn probe(hub: &TestHub, phone: &Phone, doc: &str) -> SyncResponse {
+    let req = SyncRequest {
+        batch: next_batch(phone),
+        claim: Claim::Full(vec![HeldDoc {
+            doc: doc.to_string(),
+            heads: vec![],
+        }]),
+        push: vec![],
+        protocol: vec![DocMsg {
+            doc: doc.to_string(),
+            msg: empty_doc_hello(),
+        }],
+    };
+    let (status, body) = send(hub, phone, req).await;
+    assert_eq!(status, 200);
+    wire::decode(&body).expect("answer")
+}
+
 #[tokio::test]
 async fn a_forged_full_claim_reads_nothing_and_writes_nothing_outside_the_team() {
     let g = small_ward(61, 40);
@@ -98,21 +118,7 @@ async fn a_forged_full_claim_reads_nothing_and_writes_nothing_outside_the_team()
     let before = hub_state(&hub);
 
     // Claim to hold the foreign household and ask for it through Automerge's protocol.
-    let req = SyncRequest {
-        batch: next_batch(&phone),
-        claim: Claim::Full(vec![HeldDoc {
-            doc: foreign.clone(),
-            heads: vec![],
-        }]),
-        push: vec![],
-        protocol: vec![DocMsg {
-            doc: foreign.clone(),
-            msg: empty_doc_hello(),
-        }],
-    };
-    let (status, body) = send(&hub, &phone, req).await;
-    assert_eq!(status, 200);
-    let resp: SyncResponse = wire::decode(&body).expect("answer");
+    let resp = probe(&hub, &phone, &foreign).await;
     assert_eq!(
         refused_code(&resp, &foreign).as_deref(),
         Some("forbidden_household"),
@@ -416,21 +422,7 @@ async fn work_on_a_household_reassigned_meanwhile_is_accepted_and_nothing_new_is
         EVENING,
     ));
     other.sync().await.expect("other sync");
-    let req = SyncRequest {
-        batch: next_batch(&vol),
-        claim: Claim::Full(vec![HeldDoc {
-            doc: hid.clone(),
-            heads: vec![],
-        }]),
-        push: vec![],
-        protocol: vec![DocMsg {
-            doc: hid.clone(),
-            msg: empty_doc_hello(),
-        }],
-    };
-    let (status, body) = send(&hub, &vol, req).await;
-    assert_eq!(status, 200);
-    let resp: SyncResponse = wire::decode(&body).unwrap();
+    let resp = probe(&hub, &vol, &hid).await;
     for m in resp.protocol.iter().filter(|m| m.doc == hid) {
         let msg = automerge::sync::Message::decode(&m.msg).unwrap();
         assert!(
