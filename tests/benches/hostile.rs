@@ -45,18 +45,7 @@ fn main() {
     } else {
         (WardSpec::full(SEED), 15)
     };
-    println!(
-        "machine: {} cores, load average at start {}; mode: {}",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(0),
-        load_average(),
-        if quick {
-            "quick (smoke run, small ward)"
-        } else {
-            "full"
-        }
-    );
+    gocua_tests::print_bench_header(quick, "quick (smoke run, small ward)");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -78,16 +67,7 @@ fn main() {
     for r in &rows {
         println!("| {} | {} | {} |", r[0], r[1], r[2]);
     }
-    println!("\nload average at the end {}", load_average());
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .unwrap_or_default()
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
+    println!("\nload average at the end {}", gocua_tests::load_average());
 }
 
 fn mib(bytes: u64) -> String {

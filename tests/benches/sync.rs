@@ -126,18 +126,7 @@ fn main() {
     let work = tempfile::tempdir().expect("temporary directory");
     let mut out = Report::default();
     let started = Instant::now();
-    println!(
-        "machine: {} cores, load average at start {}; mode: {}",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(0),
-        load_average(),
-        if quick {
-            "quick (smoke run, small wards)"
-        } else {
-            "full"
-        }
-    );
+    gocua_tests::print_bench_header(quick, "quick (smoke run, small wards)");
 
     // Wards are written once and copied for each hub that needs a fresh replica.
     let mut wards = Wards::new(work.path());
@@ -161,17 +150,8 @@ fn main() {
     println!(
         "\ntotal bench time {:.1} s; load average at the end {}",
         started.elapsed().as_secs_f64(),
-        load_average()
+        gocua_tests::load_average()
     );
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .unwrap_or_default()
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 // ---------------------------------------------------------------------------------------------

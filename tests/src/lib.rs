@@ -520,3 +520,25 @@ pub fn mem_of(pid: &str) -> Mem {
         hwm: field("VmHWM:"),
     }
 }
+
+/// The machine's load average (1, 5, 15 minutes), for benchmark headers.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The first line every benchmark prints: cores, load, and whether this is a smoke run.
+pub fn print_bench_header(quick: bool, quick_label: &str) {
+    println!(
+        "machine: {} cores, load average at start {}; mode: {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+        load_average(),
+        if quick { quick_label } else { "full" }
+    );
+}
