@@ -363,6 +363,18 @@ fn show_qr(payload: &gocua_sync::pairing::PairingPayload, p: &CodeArgs, lang: La
         t(lang, "Mã ghép nối", "Pairing code"),
         payload.join_code
     );
+    // Whom the code makes the phone: the office hands it to that person only.
+    let whom: Vec<String> = [
+        Some(p.role.clone()),
+        p.volunteer.clone(),
+        p.team
+            .as_ref()
+            .map(|t| format!("{} {t}", lang.pick("tổ", "team"))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    println!("{}: {}", t(lang, "Cho", "For"), whom.join(" · "));
     println!(
         "{} {} {}",
         t(lang, "Hết hạn sau", "Expires in"),
