@@ -386,3 +386,47 @@ async fn only_leads_may_correct_residents() {
     let corrected = hub.with_store(|s| s.household_state(&household).unwrap().corrections.len());
     assert_eq!(corrected, 1);
 }
+
+#[tokio::test]
+async fn a_volunteer_that_lost_its_record_of_the_plan_is_not_refused_for_it() {
+    // What a sync killed at the wrong moment leaves: the phone no longer knows the hub has the
+    // plan it holds, so it sends the plan's changes back. The hub has them all: nothing to
+    // refuse, nothing to merge.
+    let (hub, mut phone, _) = hub_and_volunteer(8).await;
+    let plan_before = hub.with_store(|s| s.doc_heads(PLAN_DOC_ID).unwrap());
+    phone
+        .store
+        .forget_peer("hub", Some(&[PLAN_DOC_ID.to_string()]))
+        .unwrap();
+    let report = phone.sync().await.expect("sync");
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    assert_eq!(
+        hub.with_store(|s| s.doc_heads(PLAN_DOC_ID).unwrap()),
+        plan_before
+    );
+    // Settled: the next sync sends nothing at all.
+    let again = phone.sync().await.expect("sync");
+    assert_eq!((again.pushed, again.refused_count), (0, 0), "{again:?}");
+    // A plan change of its own is still refused.
+    let mut street_assign = phone
+        .store
+        .plan_state()
+        .unwrap()
+        .street_assign
+        .into_iter()
+        .next()
+        .unwrap();
+    street_assign.1.team = gocua_domain::TeamId::parse("t-99").unwrap();
+    phone
+        .store
+        .put_plan(&[PlanEntry::StreetAssignment {
+            street: street_assign.0,
+            assignment: street_assign.1,
+        }])
+        .unwrap();
+    let refused = phone.sync().await.expect("sync").refused;
+    assert!(
+        refused.iter().any(|r| r.code == "forbidden_plan_write"),
+        "{refused:?}"
+    );
+}

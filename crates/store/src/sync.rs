@@ -458,6 +458,19 @@ impl gocua_sync::Replica for Store {
         Ok(self.forget_peer(peer, docs)?)
     }
 
+    fn has_changes(
+        &mut self,
+        doc: &str,
+        hashes: &[ChangeHash],
+    ) -> Result<bool, gocua_sync::ReplicaError> {
+        let Some(d) = self.take_doc(doc)? else {
+            return Ok(false);
+        };
+        let all = hashes.iter().all(|h| d.get_change_by_hash(h).is_some());
+        self.put_back(doc, d);
+        Ok(all)
+    }
+
     fn note_held(&mut self, peer: &str, docs: &[String]) -> Result<(), gocua_sync::ReplicaError> {
         Ok(self.hub_note_device_docs(peer, docs)?)
     }

@@ -149,6 +149,10 @@ pub trait Replica {
         doc: &str,
         incoming: Option<Message>,
     ) -> Result<Option<Message>, ReplicaError>;
+    /// Whether this replica already has every change named (and so all their ancestors).
+    fn has_changes(&mut self, _doc: &str, _hashes: &[ChangeHash]) -> Result<bool, ReplicaError> {
+        Ok(false)
+    }
     /// The hub notes documents it delivered to or accepted from `peer`: the record that later
     /// lets the device push work on a household reassigned away from it.
     fn note_held(&mut self, _peer: &str, _docs: &[String]) -> Result<(), ReplicaError> {
@@ -375,6 +379,22 @@ fn hub_round_inner<R: Replica>(
     for delta in req.push {
         stats.pushed += 1;
         let doc = delta.doc.as_str();
+        if doc == PLAN_DOC
+            && !access.can_write_plan
+            && !delta.changes.is_empty()
+            && !delta.heads.is_empty()
+            && r.has_changes(PLAN_DOC, &from_wire(&delta.heads))?
+        {
+            // Nothing new: a device that lost its record of the hub sends back plan changes the
+            // hub already has. Merge nothing, and acknowledge the heads it holds, so it stops.
+            stats.accepted += 1;
+            records.insert(PLAN_DOC.to_string(), from_wire(&delta.heads));
+            resp.results.push(DocResult::Accepted {
+                doc: PLAN_DOC.to_string(),
+                heads: delta.heads,
+            });
+            continue;
+        }
         let verdict = if doc == PLAN_DOC {
             if access.can_write_plan || delta.changes.is_empty() {
                 None
