@@ -310,6 +310,23 @@ impl Phone {
         gocua_client::sync(&mut self.store, &mut |_| {}).await
     }
 
+    /// Hands the first street of the plan to another team in this replica: a plan change, which
+    /// the hub refuses from a volunteer.
+    pub fn reassign_first_street(&mut self, team: &str) {
+        let (street, mut assignment) = self
+            .store
+            .plan_state()
+            .expect("plan")
+            .street_assign
+            .into_iter()
+            .next()
+            .expect("an assigned street");
+        assignment.team = TeamId::parse(team).expect("team id");
+        self.store
+            .put_plan(&[gocua_store::PlanEntry::StreetAssignment { street, assignment }])
+            .expect("plan change");
+    }
+
     /// Records a visit as this paired device's app would (see [`paired_visit`]).
     pub fn record(&mut self, v: Visit) -> Visit {
         let v = paired_visit(&self.store, v);

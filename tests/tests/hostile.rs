@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use gocua_domain::Role;
 use gocua_hub::HttpLimits;
-use gocua_store::PlanEntry;
 use gocua_sync::api::{self, PairRequest};
 use gocua_sync::pairing::PairingPayload;
 use gocua_tests::{
@@ -385,22 +384,7 @@ async fn the_audit_log_records_refusals_failures_and_revoked_contacts() {
     let device = phone.store.meta_get("device.id").unwrap().unwrap();
 
     // A refused push: a volunteer reassigning a street in the plan.
-    let mut street = phone
-        .store
-        .plan_state()
-        .unwrap()
-        .street_assign
-        .into_iter()
-        .next()
-        .unwrap();
-    street.1.team = gocua_domain::TeamId::parse("t-99").unwrap();
-    phone
-        .store
-        .put_plan(&[PlanEntry::StreetAssignment {
-            street: street.0,
-            assignment: street.1,
-        }])
-        .unwrap();
+    phone.reassign_first_street("t-99");
     let report = phone.sync().await.expect("sync with a refusal");
     assert!(!report.refused.is_empty());
 

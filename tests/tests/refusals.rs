@@ -1,7 +1,7 @@
 //! Bad requests against the real hub: each is refused with a clear error and changes nothing.
 
 use gocua_domain::Role;
-use gocua_store::{PLAN_DOC_ID, PlanEntry};
+use gocua_store::PLAN_DOC_ID;
 use gocua_sync::PhoneSession;
 use gocua_sync::wire::{self, Claim, DocDelta, DocResult, SyncRequest, SyncResponse};
 use gocua_tests::{Phone, TestHub, raw_sync, small_ward};
@@ -191,22 +191,7 @@ async fn a_volunteer_cannot_read_or_write_another_teams_household_nor_the_plan()
     assert_eq!(hub_state(&hub).1, before.1);
     // Writing the plan: refused, said so, and the hub's plan is untouched.
     let plan_before = hub.with_store(|s| s.doc_heads(PLAN_DOC_ID).unwrap());
-    let mut street_assign = phone
-        .store
-        .plan_state()
-        .unwrap()
-        .street_assign
-        .into_iter()
-        .next()
-        .unwrap();
-    street_assign.1.team = gocua_domain::TeamId::parse("t-99").unwrap();
-    phone
-        .store
-        .put_plan(&[PlanEntry::StreetAssignment {
-            street: street_assign.0,
-            assignment: street_assign.1,
-        }])
-        .unwrap();
+    phone.reassign_first_street("t-99");
     let report = phone.sync().await.expect("sync completes with a refusal");
     assert!(
         report
@@ -408,22 +393,7 @@ async fn a_volunteer_that_lost_its_record_of_the_plan_is_not_refused_for_it() {
     let again = phone.sync().await.expect("sync");
     assert_eq!((again.pushed, again.refused_count), (0, 0), "{again:?}");
     // A plan change of its own is still refused.
-    let mut street_assign = phone
-        .store
-        .plan_state()
-        .unwrap()
-        .street_assign
-        .into_iter()
-        .next()
-        .unwrap();
-    street_assign.1.team = gocua_domain::TeamId::parse("t-99").unwrap();
-    phone
-        .store
-        .put_plan(&[PlanEntry::StreetAssignment {
-            street: street_assign.0,
-            assignment: street_assign.1,
-        }])
-        .unwrap();
+    phone.reassign_first_street("t-99");
     let refused = phone.sync().await.expect("sync").refused;
     assert!(
         refused.iter().any(|r| r.code == "forbidden_plan_write"),

@@ -216,7 +216,8 @@ impl Store {
 
     /// Runs raw SQL on the file, as a bug or a careless script would: only for tests that
     /// tamper with or break a replica on purpose (the audit log's triggers, a hub whose
-    /// database fails). Nothing in the product calls it.
+    /// database fails). Built only with the test-only `failpoints` feature.
+    #[cfg(feature = "failpoints")]
     #[doc(hidden)]
     pub fn debug_execute(&self, sql: &str) -> Result<usize> {
         Ok(self.conn.execute(sql, [])?)
