@@ -76,12 +76,16 @@ export interface Sent {
   lang: string;
 }
 
-type Handlers = { [C in CommandName]?: (args: Args<C>) => Reply<C> | Promise<Reply<C>> };
+export type Handlers = { [C in CommandName]?: (args: Args<C>) => Reply<C> | Promise<Reply<C>> };
+
+/** A status as a shell sends it; `paired` and `progress` may be left out (an older shell), and
+ * the transport fills them in. */
+export type ShellStatus = Omit<SyncStatus, 'paired' | 'progress'> & Partial<Pick<SyncStatus, 'paired' | 'progress'>>;
 
 /** Mocks the Tauri shell; returns the list of `dispatch` payloads it received. */
-export function mockBackend(handlers: Handlers, sync: { status?: SyncStatus; sync?: () => SyncStatus | Promise<SyncStatus> } = {}): Sent[] {
+export function mockBackend(handlers: Handlers, sync: { status?: ShellStatus; sync?: () => ShellStatus | Promise<ShellStatus> } = {}): Sent[] {
   const sent: Sent[] = [];
-  const idle: SyncStatus = { state: 'done', last_sync: NOW - 3600, pending: 0, error: null };
+  const idle: ShellStatus = { state: 'done', last_sync: NOW - 3600, pending: 0, error: null };
   mockIPC(async (cmd, payload) => {
     if (cmd === 'dispatch') {
       const p = payload as unknown as Sent;

@@ -4,10 +4,9 @@ import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import SyncBar from '../src/components/SyncBar.svelte';
 import { refreshSync } from '../src/lib/sync.svelte';
-import type { SyncStatus } from '../src/lib/transport';
-import { NOW, mockBackend } from './fixtures';
+import { NOW, type ShellStatus, mockBackend } from './fixtures';
 
-function at(status: SyncStatus, sync?: () => SyncStatus | Promise<SyncStatus>) {
+function at(status: ShellStatus, sync?: () => ShellStatus | Promise<ShellStatus>) {
   vi.useFakeTimers({ toFake: ['Date'], now: NOW * 1000 });
   mockBackend({}, { status, sync });
 }
@@ -31,7 +30,7 @@ describe('sync bar', () => {
   });
 
   it('syncs on the button, showing progress then the result', async () => {
-    let finish: ((s: SyncStatus) => void) | undefined;
+    let finish: ((s: ShellStatus) => void) | undefined;
     at({ state: 'done', last_sync: NOW - 86400, pending: 2, error: null }, () => new Promise((res) => (finish = res)));
     await refreshSync();
     render(SyncBar);

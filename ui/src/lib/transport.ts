@@ -1,12 +1,13 @@
 // The one way the UI reaches the command table (crates/app): `call(cmd, args)`, typed by the
-// bindings generated from Rust, and the phone's sync. Two implementations of the same contract
-// (ARCHITECTURE.md, "UI"): the Tauri shell on the phone and HTTP to the hub in a browser.
+// bindings generated from Rust, and the phone's sync and pairing. Two implementations of the same
+// contract (ARCHITECTURE.md, "UI"): the Tauri shell on the phone, and HTTP in a browser, either to
+// a phone replica's browser shell (`gocua phone serve`) or to the ward hub itself.
 // Nothing throws: every answer is a `Result`, errors are `{code, message}` in the user's language.
 import type { CommandError } from './bindings/CommandError';
 import type { CommandMap } from './bindings/CommandMap';
 import type { Lang } from './bindings/Lang';
 import type { Timestamp } from './bindings/Timestamp';
-import { invoke as tauriInvoke } from '@tauri-apps/api/core';
+import { Channel, invoke as tauriInvoke } from '@tauri-apps/api/core';
 import { dictFor } from './i18n/index.svelte';
 
 export type CommandName = keyof CommandMap;
@@ -36,16 +37,53 @@ export interface SyncStatus {
   pending: number;
   /** Why the last attempt failed, in the user's language. */
   error: CommandError | null;
+  /** Whether this device is paired with a ward hub; the pairing screen shows until it is. */
+  paired: boolean;
+  /** How far the sync under way is (`syncing` only). */
+  progress: SyncProgressEvent | null;
 }
+
+/** One step of a sync under way, streamed by the shell. */
+export interface SyncProgressEvent {
+  round: number;
+  docs_received: number;
+  docs_remaining: number;
+}
+
+/** What pairing with a ward hub gave this device. */
+export interface PairInfo {
+  hub_urls: string[];
+  fingerprint: string;
+  device_id: string;
+  /** 'volunteer' | 'team_lead' | 'office' | … (the hub's word for it). */
+  role: string;
+  team: string | null;
+  volunteer: string | null;
+  ward: string;
+}
+
+export type OnProgress = (p: SyncProgressEvent) => void;
 
 export interface Transport {
   readonly kind: 'tauri' | 'http' | 'demo';
   call<C extends CommandName>(cmd: C, args: Args<C>): Promise<Result<Reply<C>>>;
   /** Current sync status, without syncing. */
   syncStatus(): Promise<Result<SyncStatus>>;
-  /** Syncs now; resolves when the attempt ends, with the status after it. */
-  sync(): Promise<Result<SyncStatus>>;
+  /** Syncs now; resolves when the attempt ends, with the status after it. Progress as it goes,
+   * where the shell streams it. */
+  sync(onProgress?: OnProgress): Promise<Result<SyncStatus>>;
+  /** Pairs this device with the hub whose QR code carried `payload` (opaque text). */
+  pair(payload: string, deviceName: string): Promise<Result<PairInfo>>;
 }
+
+/** A status as the shell sent it, with the fields an older shell may leave out filled in: only
+ * an explicit `paired: false` shows the pairing screen. */
+export function normalizeStatus(s: SyncStatus): SyncStatus {
+  return { ...s, error: s.error ?? null, pending: s.pending ?? 0, paired: s.paired !== false, progress: s.progress ?? null };
+}
+
+/** What a browser talking to the hub itself reports: every change is on it when made. */
+export const LIVE: SyncStatus = { state: 'live', last_sync: null, pending: 0, error: null, paired: true, progress: null };
 
 /** The language errors should come back in, read at each call. */
 export type LangSource = () => Lang;
@@ -76,7 +114,8 @@ export function toCommandError(e: unknown, lang: Lang): CommandError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Tauri: one `dispatch` command over `App::dispatch_json`, plus `sync` and `sync_status`.
+// Tauri: one `dispatch` command over `App::dispatch_json`, plus `sync_status`, `sync` (progress
+// through a `Channel`) and `pair`.
 
 export function inTauri(): boolean {
   return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
@@ -90,17 +129,28 @@ export function tauriTransport(lang: LangSource): Transport {
       return { ok: false, error: toCommandError(e, lang()) };
     }
   }
+  const status = async (r: Promise<Result<SyncStatus>>): Promise<Result<SyncStatus>> => {
+    const s = await r;
+    return s.ok ? ok(normalizeStatus(s.value)) : s;
+  };
   return {
     kind: 'tauri',
     call: (cmd, args) => invoke('dispatch', { cmd, args, lang: lang() }),
-    syncStatus: () => invoke('sync_status', { lang: lang() }),
-    sync: () => invoke('sync', { lang: lang() }),
+    syncStatus: () => status(invoke('sync_status', { lang: lang() })),
+    sync(onProgress) {
+      const channel = new Channel<SyncProgressEvent>();
+      channel.onmessage = (p) => onProgress?.(p);
+      return status(invoke('sync', { lang: lang(), onProgress: channel }));
+    },
+    pair: (payload, deviceName) => invoke('pair', { payload: payload.trim(), deviceName, lang: lang() }),
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // HTTP: `POST {base}/api/v1/command/{cmd}` with the arguments as the JSON body. 200 carries the
 // response; any other status an error body `{code, message}` (or `message_vi`/`message_en`).
+// A phone replica's browser shell also answers `POST /api/v1/shell/{status,sync,pair}`; the hub
+// answers 404 there, and then the page is live on the hub: paired, nothing to sync.
 
 interface HubError {
   code?: unknown;
@@ -124,34 +174,59 @@ function hubError(body: unknown, status: number, lang: Lang): CommandError {
 }
 
 export function httpTransport(lang: LangSource, base = ''): Transport {
+  /** The answer, and the HTTP status when the server answered at all. */
+  async function post<T>(path: string, body: unknown): Promise<[Result<T>, number | null]> {
+    const l = lang();
+    const d = dictFor(l);
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json', 'accept-language': l },
+        body: JSON.stringify(body ?? null),
+      });
+    } catch {
+      return [fail('hub_unreachable', d.errors.hubUnreachable), null];
+    }
+    let json: unknown;
+    try {
+      json = await res.json();
+    } catch {
+      return [fail<T>('bad_reply', `${d.errors.badReply} (HTTP ${res.status})`), res.status];
+    }
+    if (!res.ok) return [{ ok: false, error: hubError(json, res.status, l) }, res.status];
+    return [ok(json as T), res.status];
+  }
+
+  /** Whether a browser shell answers, learnt from the first status request. */
+  let shell: boolean | null = null;
+
+  async function shellStatus(path: 'status' | 'sync'): Promise<Result<SyncStatus>> {
+    if (shell === false) return ok({ ...LIVE });
+    const [r, status] = await post<SyncStatus>(`/api/v1/shell/${path}`, null);
+    if (!r.ok && status === 404) {
+      shell = false;
+      return ok({ ...LIVE });
+    }
+    if (r.ok) {
+      shell = true;
+      return ok(normalizeStatus(r.value));
+    }
+    return r;
+  }
+
   return {
     kind: 'http',
-    async call(cmd, args) {
-      const l = lang();
-      const d = dictFor(l);
-      let res: Response;
-      try {
-        res = await fetch(`${base}/api/v1/command/${cmd}`, {
-          method: 'POST',
-          credentials: 'same-origin',
-          headers: { 'content-type': 'application/json', 'accept-language': l },
-          body: JSON.stringify(args ?? null),
-        });
-      } catch {
-        return fail('hub_unreachable', d.errors.hubUnreachable);
-      }
-      let body: unknown;
-      try {
-        body = await res.json();
-      } catch {
-        return fail('bad_reply', `${d.errors.badReply} (HTTP ${res.status})`);
-      }
-      if (!res.ok) return { ok: false, error: hubError(body, res.status, l) };
-      return ok(body as Reply<typeof cmd>);
+    call: async <C extends CommandName>(cmd: C, args: Args<C>) => (await post<Reply<C>>(`/api/v1/command/${cmd}`, args))[0],
+    syncStatus: () => shellStatus('status'),
+    // The browser shell does not stream progress: the bar says "syncing" until it answers.
+    sync: () => shellStatus('sync'),
+    async pair(payload, deviceName) {
+      if (shell === null) await shellStatus('status');
+      if (shell === false) return fail('no_shell', dictFor(lang()).errors.noShell);
+      return (await post<PairInfo>('/api/v1/shell/pair', { payload: payload.trim(), device_name: deviceName }))[0];
     },
-    // In a browser the hub is the replica: every change is on it the moment it is made.
-    syncStatus: async () => ok({ state: 'live', last_sync: null, pending: 0, error: null }),
-    sync: async () => ok({ state: 'live', last_sync: null, pending: 0, error: null }),
   };
 }
 
