@@ -1,5 +1,6 @@
 // Starts the UI: language and theme from the device, the transport for where it runs (Tauri,
-// the hub over HTTP, or the in-memory demo with `#demo`/`?demo`), then the app.
+// the hub over HTTP, or the in-memory demo with `#demo`/`?demo`, `?demo&lead` as a team lead),
+// then the app.
 import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
@@ -16,7 +17,9 @@ async function start() {
   const demo = !inTauri() && (location.search.includes('demo') || location.hash.startsWith('#demo'));
   if (demo) {
     const { demoTransport } = await import('./lib/demo');
-    setTransport(demoTransport(() => locale.lang));
+    // `?demo&lead` (or `#demo-lead`): the demo acts as a team lead, with the team board.
+    const lead = /\blead\b/.test(location.search) || location.hash.startsWith('#demo-lead');
+    setTransport(demoTransport(() => locale.lang, 1000, lead ? 'lead' : 'volunteer'));
     if (location.hash.startsWith('#demo')) location.replace('#/');
   }
   const target = document.getElementById('app');

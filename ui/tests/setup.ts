@@ -7,6 +7,7 @@ import { setTransport } from '../src/lib/api';
 import { loadLang } from '../src/lib/i18n/index.svelte';
 import { resetRouter } from '../src/lib/router.svelte';
 import { resetSync } from '../src/lib/sync.svelte';
+import { resetMe } from '../src/lib/me.svelte';
 import { clearToast } from '../src/lib/toast.svelte';
 
 // jsdom measures nothing; Svelte's size bindings need the observer to exist.
@@ -21,6 +22,7 @@ beforeEach(() => {
   loadLang();
   setTransport(null);
   resetSync();
+  resetMe();
   clearToast();
   history.replaceState(null, '', '/');
   resetRouter();

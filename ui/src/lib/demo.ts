@@ -1,7 +1,8 @@
 // A demo transport: a small made-up ward held in memory, for trying the screens in a browser
 // without a phone or a hub (`#demo` in the address, loaded only then) and for screenshots. It
 // follows the command table's rules where the screens depend on them (visiting windows, funnel
-// only moving up); anything else answers `not_in_demo`.
+// only moving up); anything else answers `not_in_demo`. It is paired (pairing accepts any code),
+// syncs with made-up progress, and with `?demo&lead` acts as a team lead (the team board).
 import type { Activation } from './bindings/Activation';
 import type { Blocker } from './bindings/Blocker';
 import type { CccdStatus } from './bindings/CccdStatus';
@@ -9,14 +10,17 @@ import type { Funnel } from './bindings/Funnel';
 import type { HouseholdRow } from './bindings/HouseholdRow';
 import type { HouseholdView } from './bindings/HouseholdView';
 import type { Progress } from './bindings/Progress';
+import type { ProgressRow } from './bindings/ProgressRow';
+import type { Role } from './bindings/Role';
 import type { ResidentHit } from './bindings/ResidentHit';
 import type { ResidentRow } from './bindings/ResidentRow';
 import type { StreetRow } from './bindings/StreetRow';
 import type { Visit } from './bindings/Visit';
 import { fold } from './fold';
 import { dictFor } from './i18n/index.svelte';
-import { type LangSource, type Result, type SyncStatus, type Transport, fail, ok } from './transport';
+import { type LangSource, type PairInfo, type Result, type SyncStatus, type Transport, fail, ok } from './transport';
 import { now, parseHm, vnMidnight, vnParts } from './time';
+import { vnDate } from './team';
 
 const SURNAMES = ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Vũ', 'Đặng', 'Bùi', 'Đỗ', 'Ngô', 'Dương', 'Lý'];
 const MIDDLE_M = ['Văn', 'Đức', 'Quang', 'Minh', 'Hữu', 'Công'];
@@ -159,13 +163,41 @@ function progressOf(hs: DemoHousehold[]): Progress {
 }
 
 const URBAN = { start: '18:00', end: '21:30' };
+const TEAMS: [string, string][] = [
+  ['t-01', 'Tổ công tác số 1'],
+  ['t-02', 'Tổ công tác số 2'],
+];
+const VOLUNTEERS: [string, string][] = [
+  ['p-05', 'Trần Thu Hà'],
+  ['p-06', 'Nguyễn Văn Long'],
+  ['p-07', 'Lê Thị Mai'],
+  ['p-08', 'Phạm Đức Anh'],
+];
+const QUOTA = 20;
 
-export function demoTransport(lang: LangSource, households = 1000): Transport {
+export function demoTransport(lang: LangSource, households = 1000, role: Role = 'volunteer'): Transport {
   const data = generate(households, now());
   const byId = new Map(data.map((h) => [h.row.id, h]));
+  // Who holds each street; a household given to someone else keeps its own holder.
+  const streetHolder = new Map<string, { team: string; volunteer: string | null }>([
+    ['s-001', { team: 't-01', volunteer: 'p-05' }],
+    ['s-002', { team: 't-01', volunteer: 'p-06' }],
+    ['s-003', { team: 't-01', volunteer: 'p-07' }],
+    ['s-004', { team: 't-02', volunteer: 'p-08' }],
+  ]);
+  const own = new Set<string>();
+  const follow = (h: DemoHousehold) => {
+    if (own.has(h.row.id)) return;
+    const a = streetHolder.get(h.row.street);
+    h.row.team = a?.team ?? null;
+    h.row.volunteer = a?.volunteer ?? null;
+  };
+  data.forEach(follow);
+  const cut = (keys: [string, string][], of: (h: DemoHousehold) => string | null): ProgressRow[] =>
+    keys.map(([key, label]) => ({ key, label, progress: progressOf(data.filter((h) => of(h) === key)), target: null, quota: null }));
   let pending = 0;
   let lastSync: number | null = now() - 2 * 3600;
-  const status = (): SyncStatus => ({ state: lastSync ? 'done' : 'idle', last_sync: lastSync, pending, error: null });
+  const status = (): SyncStatus => ({ state: lastSync ? 'done' : 'idle', last_sync: lastSync, pending, error: null, paired: true, progress: null });
   const answer = <T>(v: T): Promise<Result<T>> => new Promise((res) => setTimeout(() => res(ok(v)), 60));
   const notFound = <T>(id: string): Promise<Result<T>> =>
     Promise.resolve(fail<T>('not_found', lang() === 'en' ? `No such household: "${id}"` : `Không tìm thấy hộ "${id}"`));
@@ -178,18 +210,61 @@ export function demoTransport(lang: LangSource, households = 1000): Transport {
       switch (cmd) {
         case 'whoami':
           return answer({
-            identity: { volunteer: 'p-05', team: 't-01', role: 'volunteer' },
+            identity: { volunteer: 'p-05', team: 't-01', role },
             volunteer_name: 'Trần Thu Hà',
             team_name: 'Tổ công tác số 1',
             ward: 'Phường Trúc Bạch',
             campaign: 'Chiến dịch 90 ngày đêm',
           }) as never;
         case 'list_streets': {
+          const team = (a as { team?: string | null }).team;
           const rows: StreetRow[] = STREETS.map(([id, name, group, groupName]) => {
             const hs = data.filter((h) => h.row.street === id);
-            return { id, name, group, group_name: groupName, team: 't-01', volunteer: 'p-05', households: hs.length, progress: progressOf(hs) };
-          });
+            const holder = streetHolder.get(id);
+            return { id, name, group, group_name: groupName, team: holder?.team ?? null, volunteer: holder?.volunteer ?? null, households: hs.length, progress: progressOf(hs) };
+          }).filter((x) => !team || x.team === team);
           return answer(rows) as never;
+        }
+        case 'progress':
+        case 'leaderboard': {
+          const by = (a as { by: string }).by;
+          if (by === 'team') return answer(cut(TEAMS, (h) => h.row.team)) as never;
+          if (by === 'volunteer') {
+            const rows = cut(VOLUNTEERS, (h) => h.row.volunteer).map((x) => ({ ...x, quota: { done: x.progress.activated + x.progress.guided, quota: QUOTA } }));
+            if (cmd === 'leaderboard') rows.sort((p, q) => (q.quota?.done ?? 0) - (p.quota?.done ?? 0));
+            return answer(rows) as never;
+          }
+          return answer([{ key: 'w-01', label: 'Phường Trúc Bạch', progress: progressOf(data), target: null, quota: null }]) as never;
+        }
+        case 'daily_progress': {
+          const midnight = vnMidnight(now());
+          const today = data.filter((h) => h.row.last_visit !== null && h.row.last_visit >= midnight);
+          const activated = progressOf(data).activated;
+          return answer([
+            { day: vnDate(now()), visits: today.reduce((n, h) => n + Math.max(1, h.visits.length), 0), households_visited: today.length, new_level2: 0, new_activations: 0, cumulative_activated: activated },
+          ]) as never;
+        }
+        case 'assign_street': {
+          const { street, team, volunteer } = a as { street: string; team: string; volunteer?: string | null };
+          streetHolder.set(street, { team, volunteer: volunteer ?? null });
+          data.filter((h) => h.row.street === street).forEach(follow);
+          pending += 1;
+          return answer({ kind: 'street', id: street, team, volunteer: volunteer ?? null }) as never;
+        }
+        case 'assign_household': {
+          const { household, team, volunteer } = a as { household: string; team?: string; volunteer?: string };
+          const h = byId.get(household);
+          if (!h) return notFound(household);
+          if (team) {
+            own.add(household);
+            h.row.team = team;
+            h.row.volunteer = volunteer ?? null;
+          } else {
+            own.delete(household);
+            follow(h);
+          }
+          pending += 1;
+          return answer({ kind: 'household', id: household, team: h.row.team, volunteer: h.row.volunteer }) as never;
         }
         case 'list_households': {
           const f = (a as { filter: { street?: string; search?: string; limit?: number } }).filter;
@@ -276,14 +351,22 @@ export function demoTransport(lang: LangSource, households = 1000): Transport {
       }
     },
     syncStatus: () => answer(status()),
-    sync: () =>
-      new Promise((res) =>
+    sync: (onProgress) =>
+      new Promise((res) => {
+        const total = 480;
+        for (let i = 1; i <= 3; i++) {
+          setTimeout(() => onProgress?.({ round: i, docs_received: (total * i) / 4, docs_remaining: total - (total * i) / 4 }), 250 * i);
+        }
         setTimeout(() => {
           lastSync = now();
           pending = 0;
           res(ok(status()));
-        }, 900),
-      ),
+        }, 1000);
+      }),
+    pair: (payload) => {
+      const info: PairInfo = { hub_urls: ['http://192.168.1.10:8470'], fingerprint: 'demo', device_id: `d-${payload.length}`, role, team: 't-01', volunteer: 'p-05', ward: 'Phường Trúc Bạch' };
+      return answer(info);
+    },
   };
   return transport;
 }

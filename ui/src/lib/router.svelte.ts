@@ -1,10 +1,14 @@
 // Screens by URL hash, so Android's back button (history.back) walks back through them:
-// `#/` home, `#/households` (optionally `?street=ID`), `#/h/ID` a household, `#/h/ID/visit`.
+// `#/` home, `#/households` (optionally `?street=ID`), `#/h/ID` a household, `#/h/ID/visit`,
+// and for team leads `#/team` (optionally `?team=ID`) and `#/reassign?street=ID` or
+// `#/reassign?household=ID`.
 export type Route =
   | { name: 'home' }
   | { name: 'households'; street: string | null }
   | { name: 'household'; id: string }
-  | { name: 'visit'; id: string };
+  | { name: 'visit'; id: string }
+  | { name: 'team'; team: string | null }
+  | { name: 'reassign'; street: string | null; household: string | null };
 
 export function parseRoute(hash: string): Route {
   const h = hash.replace(/^#/, '');
@@ -12,6 +16,13 @@ export function parseRoute(hash: string): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'households') {
     return { name: 'households', street: new URLSearchParams(query).get('street') };
+  }
+  if (parts[0] === 'team') {
+    return { name: 'team', team: new URLSearchParams(query).get('team') };
+  }
+  if (parts[0] === 'reassign') {
+    const q = new URLSearchParams(query);
+    return { name: 'reassign', street: q.get('street'), household: q.get('household') };
   }
   if (parts[0] === 'h' && parts[1]) {
     return parts[2] === 'visit' ? { name: 'visit', id: parts[1] } : { name: 'household', id: parts[1] };
@@ -29,6 +40,15 @@ export function href(route: Route): string {
       return `#/h/${encodeURIComponent(route.id)}`;
     case 'visit':
       return `#/h/${encodeURIComponent(route.id)}/visit`;
+    case 'team':
+      return route.team ? `#/team?team=${encodeURIComponent(route.team)}` : '#/team';
+    case 'reassign': {
+      const q = new URLSearchParams();
+      if (route.household) q.set('household', route.household);
+      else if (route.street) q.set('street', route.street);
+      const qs = q.toString();
+      return qs ? `#/reassign?${qs}` : '#/reassign';
+    }
   }
 }
 
