@@ -5,7 +5,8 @@ import type { Funnel } from '../src/lib/bindings/Funnel';
 import type { HouseholdRow } from '../src/lib/bindings/HouseholdRow';
 import type { HouseholdView } from '../src/lib/bindings/HouseholdView';
 import type { ResidentRow } from '../src/lib/bindings/ResidentRow';
-import type { Args, CommandName, Reply, SyncStatus } from '../src/lib/transport';
+import type { WhoAmI } from '../src/lib/bindings/WhoAmI';
+import type { Args, CommandName, PairInfo, Reply, SyncStatus } from '../src/lib/transport';
 import { fromVn } from '../src/lib/time';
 
 /** Monday 23 November 2026, 20:00 in Hà Nội: inside the urban visiting window. */
@@ -99,4 +100,57 @@ export function mockBackend(handlers: Handlers, sync: { status?: ShellStatus; sy
     throw { code: 'unknown_shell_command', message: cmd };
   });
   return sent;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pairing: a Tauri shell that starts unpaired and whose `pair` answers with `pair`.
+
+export const INFO: PairInfo = {
+  hub_urls: ['http://10.0.0.2:8470'],
+  fingerprint: 'ab:cd',
+  device_id: 'd-1',
+  role: 'volunteer',
+  team: 't-01',
+  volunteer: 'p-05',
+  ward: 'Phường Trúc Bạch',
+};
+export const WHO: WhoAmI = {
+  identity: { volunteer: 'p-05', team: 't-01', role: 'volunteer' },
+  volunteer_name: 'Trần Thu Hà',
+  team_name: 'Tổ công tác số 1',
+  ward: 'Phường Trúc Bạch',
+  campaign: null,
+};
+
+export interface Shell {
+  calls: { cmd: string; payload: Record<string, unknown> }[];
+  paired: boolean;
+}
+
+/** A Tauri shell whose `pair` answers with `pair` (a refusal when it throws). */
+export function pairShell(pair: (payload: string) => PairInfo, paired = false): Shell {
+  const s: Shell = { calls: [], paired };
+  const status = (): SyncStatus => ({
+    state: s.paired ? 'done' : 'idle',
+    last_sync: s.paired ? NOW : null,
+    pending: 0,
+    error: null,
+    paired: s.paired,
+    progress: null,
+  });
+  mockIPC((cmd, payload) => {
+    const p = (payload ?? {}) as Record<string, unknown>;
+    s.calls.push({ cmd, payload: p });
+    if (cmd === 'sync_status') return status();
+    if (cmd === 'sync') return status();
+    if (cmd === 'pair') {
+      const info = pair(String(p.payload));
+      s.paired = true;
+      return info;
+    }
+    if (cmd === 'dispatch' && p.cmd === 'whoami') return WHO;
+    if (cmd === 'dispatch' && p.cmd === 'list_streets') return [];
+    throw { code: 'not_mocked', message: `${cmd} ${String(p.cmd ?? '')}` };
+  });
+  return s;
 }
