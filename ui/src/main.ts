@@ -1,6 +1,6 @@
 // Starts the UI: language and theme from the device, the transport for where it runs (Tauri,
-// the hub over HTTP, or the in-memory demo with `#demo`/`?demo`, `?demo&lead` as a team lead),
-// then the app.
+// the hub over HTTP, or the in-memory demo with `#demo`/`?demo`, `?demo&lead` as a team lead,
+// `?demo&unpaired` on the pairing screen), then the app.
 import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
@@ -19,7 +19,8 @@ async function start() {
     const { demoTransport } = await import('./lib/demo');
     // `?demo&lead` (or `#demo-lead`): the demo acts as a team lead, with the team board.
     const lead = /\blead\b/.test(location.search) || location.hash.startsWith('#demo-lead');
-    setTransport(demoTransport(() => locale.lang, 1000, lead ? 'lead' : 'volunteer'));
+    const unpaired = /\bunpaired\b/.test(location.search);
+    setTransport(demoTransport(() => locale.lang, 1000, lead ? 'lead' : 'volunteer', !unpaired));
     if (location.hash.startsWith('#demo')) location.replace('#/');
   }
   const target = document.getElementById('app');

@@ -2,7 +2,8 @@
 // without a phone or a hub (`#demo` in the address, loaded only then) and for screenshots. It
 // follows the command table's rules where the screens depend on them (visiting windows, funnel
 // only moving up); anything else answers `not_in_demo`. It is paired (pairing accepts any code),
-// syncs with made-up progress, and with `?demo&lead` acts as a team lead (the team board).
+// syncs with made-up progress, with `?demo&lead` acts as a team lead (the team board), and with
+// `?demo&unpaired` starts unpaired to show the pairing screen.
 import type { Activation } from './bindings/Activation';
 import type { Blocker } from './bindings/Blocker';
 import type { CccdStatus } from './bindings/CccdStatus';
@@ -175,7 +176,7 @@ const VOLUNTEERS: [string, string][] = [
 ];
 const QUOTA = 20;
 
-export function demoTransport(lang: LangSource, households = 1000, role: Role = 'volunteer'): Transport {
+export function demoTransport(lang: LangSource, households = 1000, role: Role = 'volunteer', paired = true): Transport {
   const data = generate(households, now());
   const byId = new Map(data.map((h) => [h.row.id, h]));
   // Who holds each street; a household given to someone else keeps its own holder.
@@ -197,7 +198,7 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
     keys.map(([key, label]) => ({ key, label, progress: progressOf(data.filter((h) => of(h) === key)), target: null, quota: null }));
   let pending = 0;
   let lastSync: number | null = now() - 2 * 3600;
-  const status = (): SyncStatus => ({ state: lastSync ? 'done' : 'idle', last_sync: lastSync, pending, error: null, paired: true, progress: null });
+  const status = (): SyncStatus => ({ state: lastSync ? 'done' : 'idle', last_sync: lastSync, pending, error: null, paired, progress: null });
   const answer = <T>(v: T): Promise<Result<T>> => new Promise((res) => setTimeout(() => res(ok(v)), 60));
   const notFound = <T>(id: string): Promise<Result<T>> =>
     Promise.resolve(fail<T>('not_found', lang() === 'en' ? `No such household: "${id}"` : `Không tìm thấy hộ "${id}"`));
@@ -230,7 +231,7 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
           const by = (a as { by: string }).by;
           if (by === 'team') return answer(cut(TEAMS, (h) => h.row.team)) as never;
           if (by === 'volunteer') {
-            const rows = cut(VOLUNTEERS, (h) => h.row.volunteer).map((x) => ({ ...x, quota: { done: x.progress.activated + x.progress.guided, quota: QUOTA } }));
+            const rows = cut(VOLUNTEERS, (h) => h.row.volunteer).map((x) => ({ ...x, quota: { done: Math.round(x.progress.guided / 2), quota: QUOTA } }));
             if (cmd === 'leaderboard') rows.sort((p, q) => (q.quota?.done ?? 0) - (p.quota?.done ?? 0));
             return answer(rows) as never;
           }
@@ -267,10 +268,11 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
           return answer({ kind: 'household', id: household, team: h.row.team, volunteer: h.row.volunteer }) as never;
         }
         case 'list_households': {
-          const f = (a as { filter: { street?: string; search?: string; limit?: number } }).filter;
+          const f = (a as { filter: { street?: string; team?: string; volunteer?: string; search?: string; limit?: number } }).filter;
           const q = f.search ? fold(f.search) : '';
           let rows = data
             .filter((h) => !f.street || h.row.street === f.street)
+            .filter((h) => (!f.team || h.row.team === f.team) && (!f.volunteer || h.row.volunteer === f.volunteer))
             .filter((h) => !q || h.row.house_no === f.search || h.residents.some((r) => fold(r.full_name).includes(q)))
             .map((h) => ({ ...h.row }));
           rows.sort((x, y) => tier(x) - tier(y) || y.n_open - x.n_open || x.street.localeCompare(y.street) || Number(x.house_no) - Number(y.house_no));
@@ -364,6 +366,7 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
         }, 1000);
       }),
     pair: (payload) => {
+      paired = true;
       const info: PairInfo = { hub_urls: ['http://192.168.1.10:8470'], fingerprint: 'demo', device_id: `d-${payload.length}`, role, team: 't-01', volunteer: 'p-05', ward: 'Phường Trúc Bạch' };
       return answer(info);
     },
