@@ -94,6 +94,11 @@ impl App {
         &mut self.store
     }
 
+    /// Gives the replica back (to pair it, or to wipe it after a revocation).
+    pub fn into_store(self) -> Store {
+        self.store
+    }
+
     pub fn lang(&self) -> Lang {
         self.lang
     }

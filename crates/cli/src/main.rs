@@ -4,6 +4,7 @@
 mod at_rest;
 mod net;
 mod output;
+mod phone;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -112,6 +113,8 @@ enum Cmd {
     Restore(net::RestoreArgs),
     /// Encrypt this replica in place with --key-file, made if missing (mã hóa).
     Encrypt(at_rest::EncryptArgs),
+    /// The phone app in a desktop browser: a phone replica and the UI on loopback (điện thoại).
+    Phone(phone::PhoneArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -432,6 +435,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Sync(a) => return net::sync(a, g).map_err(CliError::Other),
         Cmd::Restore(a) => return net::restore(a, g).map_err(CliError::Other),
         Cmd::Encrypt(a) => return at_rest::encrypt(a, g).map_err(CliError::Other),
+        Cmd::Phone(a) => return phone::run(a, g).map_err(CliError::Other),
         Cmd::Demo(a) => return demo(a, g),
         other => to_command(other, lang)?,
     };
@@ -642,7 +646,8 @@ fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliErr
         | Cmd::Pair(_)
         | Cmd::Sync(_)
         | Cmd::Restore(_)
-        | Cmd::Encrypt(_) => {
+        | Cmd::Encrypt(_)
+        | Cmd::Phone(_) => {
             return Err(CliError::Usage("not a command of the table".into()));
         }
     };

@@ -7,5 +7,6 @@ pub mod tls;
 
 pub use error::ClientError;
 pub use phone::{
-    HUB_PEER, PairInfo, SyncProgress, SyncReport, pair, paired_hub, sync, wipe_revoked,
+    HUB_PEER, PairInfo, ReplicaLock, SyncProgress, SyncReport, pair, paired_hub, sync, sync_shared,
+    wipe_revoked,
 };

@@ -251,6 +251,27 @@ async fn last_batch(client: &reqwest::Client, url: &str, auth: &str) -> Result<u
     Ok(status.last_batch)
 }
 
+/// The replica as a sync reaches it: one step at a time, never across a network call, so the app
+/// can record a visit while a sync waits on the hub. The phone app keeps its replica behind a
+/// mutex and implements this over it; a caller that owns the store outright uses [`sync`].
+pub trait ReplicaLock: Sync {
+    /// Runs `f` on the replica; fails when there is none any more (e.g. wiped meanwhile).
+    fn with_store<R>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<R, ClientError>,
+    ) -> Result<R, ClientError>;
+}
+
+impl ReplicaLock for std::sync::Mutex<&mut Store> {
+    fn with_store<R>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<R, ClientError>,
+    ) -> Result<R, ClientError> {
+        let mut guard = self.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut guard)
+    }
+}
+
 /// Syncs with the paired hub until neither side has anything to send. Interrupted syncs lose
 /// nothing: every merge is committed as it arrives and the next sync continues from there.
 ///
@@ -261,18 +282,33 @@ pub async fn sync(
     store: &mut Store,
     progress: &mut (dyn FnMut(SyncProgress) + Send),
 ) -> Result<SyncReport, ClientError> {
+    sync_shared(&std::sync::Mutex::new(store), progress).await
+}
+
+/// [`sync`] over a replica others use meanwhile: the lock is taken for each local step (building
+/// a request, merging an answer) and released while the request is on the network.
+pub async fn sync_shared<L: ReplicaLock>(
+    replica: &L,
+    progress: &mut (dyn FnMut(SyncProgress) + Send),
+) -> Result<SyncReport, ClientError> {
     let started = Instant::now();
-    let urls: Vec<String> = serde_json::from_str(&meta(store, "hub.urls")?).unwrap_or_default();
-    let fp_hex = meta(store, "hub.fp")?;
+    let (urls, fp_hex, auth, actor) = replica.with_store(|store| {
+        let urls: Vec<String> = serde_json::from_str(&meta(store, "hub.urls")?).unwrap_or_default();
+        let auth = format!(
+            "Bearer {}.{}",
+            meta(store, "device.id")?,
+            meta(store, "device.token")?
+        );
+        Ok((
+            urls,
+            meta(store, "hub.fp")?,
+            auth,
+            store.actor().to_hex_string(),
+        ))
+    })?;
     let mut fp = [0u8; 32];
     hex::decode_to_slice(&fp_hex, &mut fp).map_err(|_| ClientError::NotPaired)?;
-    let auth = format!(
-        "Bearer {}.{}",
-        meta(store, "device.id")?,
-        meta(store, "device.token")?
-    );
     let client = tls::pinned_client(fp, TIMEOUT).map_err(|e| ClientError::Tls(e.to_string()))?;
-    let actor = store.actor().to_hex_string();
 
     let mut session = PhoneSession::new(HUB_PEER);
     let mut report = SyncReport::default();
@@ -280,13 +316,17 @@ pub async fn sync(
     let mut received = 0u64;
     let mut caught_up = false;
     loop {
-        let batch = meta(store, "sync.batch")?.parse::<u64>().unwrap_or(0) + 1;
-        let Some(mut req) = session.next_request(store, batch)? else {
+        let next = replica.with_store(|store| {
+            let batch = meta(store, "sync.batch")?.parse::<u64>().unwrap_or(0) + 1;
+            Ok(session.next_request(store, batch)?)
+        })?;
+        let Some(mut req) = next else {
             break;
         };
         let bytes = loop {
             // The batch number is spent before sending, so a replay of this request is refused.
-            store.meta_set("sync.batch", &req.batch.to_string())?;
+            replica
+                .with_store(|store| Ok(store.meta_set("sync.batch", &req.batch.to_string())?))?;
             let frame = wire::encode(&req)?;
             report.bytes_up += frame.len() as u64;
             let resp = post_sync(&client, &urls, &mut url_idx, &auth, &actor, frame).await?;
@@ -307,7 +347,7 @@ pub async fn sync(
         };
         report.bytes_down += bytes.len() as u64;
         let answer: SyncResponse = wire::decode(&bytes)?;
-        let round = session.apply(store, answer)?;
+        let round = replica.with_store(|store| Ok(session.apply(store, answer)?))?;
         report.rounds += 1;
         report.pushed += round.pushed;
         report.accepted += round.accepted;

@@ -293,6 +293,20 @@ impl Store {
         Ok(out)
     }
 
+    /// Documents whose state `peer` is not known to hold: what the phone's sync bar counts as
+    /// "not yet on the hub". A document counts from its first local change until an exchange
+    /// records the peer at the same heads.
+    pub fn unsynced_docs(&self, peer: &str) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM docs d LEFT JOIN peer_heads p \
+                 ON p.peer = ?1 AND p.doc_id = d.id WHERE p.heads IS NULL OR p.heads != d.heads",
+            )?
+            .query_row([peer], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
     /// Records what `peer` holds after an exchange; many at once in one transaction.
     pub fn set_peer_heads(&self, peer: &str, entries: &[(String, Vec<ChangeHash>)]) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
