@@ -41,10 +41,16 @@ pub const COMMANDS: &[&str] = &[
     "rebuild_projection",
     "set_identity",
     "whoami",
+    "list_teams",
 ];
 
 /// Commands without arguments: `args` may be absent, `null` or `{}`.
-pub(crate) const UNIT_COMMANDS: &[&str] = &["daily_progress", "rebuild_projection", "whoami"];
+pub(crate) const UNIT_COMMANDS: &[&str] = &[
+    "daily_progress",
+    "rebuild_projection",
+    "whoami",
+    "list_teams",
+];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "cmd", content = "args", rename_all = "snake_case")]
@@ -67,6 +73,7 @@ pub enum Command {
     RebuildProjection,
     SetIdentity(SetIdentity),
     Whoami,
+    ListTeams,
 }
 
 impl Command {
@@ -91,6 +98,7 @@ impl Command {
             Command::RebuildProjection => "rebuild_projection",
             Command::SetIdentity(_) => "set_identity",
             Command::Whoami => "whoami",
+            Command::ListTeams => "list_teams",
         }
     }
 }
@@ -339,6 +347,7 @@ pub enum Response {
     Search(Vec<ResidentHit>),
     Rebuilt(Rebuilt),
     Identity(WhoAmI),
+    Teams(Vec<TeamRow>),
 }
 
 /// A household as the app shows it: the store's detail (ID and phone numbers masked for
@@ -402,6 +411,23 @@ pub struct Assigned {
 #[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct Rebuilt {
     pub documents: u64,
+}
+
+/// A team of the ward's plan with its lead and members: whom a street can be given to. No phone
+/// numbers: the roster is for choosing, not for calling.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct TeamRow {
+    pub id: TeamId,
+    pub name: String,
+    pub lead: Option<VolunteerId>,
+    pub members: Vec<TeamMember>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct TeamMember {
+    pub id: VolunteerId,
+    pub name: String,
+    pub role: Role,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, TS)]

@@ -205,6 +205,7 @@ impl App {
             }
             Command::SetIdentity(a) => Response::Identity(self.set_identity(a)?),
             Command::Whoami => Response::Identity(self.whoami()?),
+            Command::ListTeams => Response::Teams(self.teams()?),
         })
     }
 
@@ -619,6 +620,30 @@ impl App {
         identity.save(&self.store)?;
         self.identity = identity;
         self.whoami()
+    }
+
+    /// The plan's teams in Vietnamese order, each with its lead and members.
+    fn teams(&self) -> Result<Vec<TeamRow>> {
+        let volunteers = self.store.volunteers()?;
+        Ok(self
+            .store
+            .teams()?
+            .into_iter()
+            .map(|t| TeamRow {
+                members: volunteers
+                    .iter()
+                    .filter(|v| v.team.as_ref() == Some(&t.id))
+                    .map(|v| TeamMember {
+                        id: v.id.clone(),
+                        name: v.name.clone(),
+                        role: v.role,
+                    })
+                    .collect(),
+                id: t.id,
+                name: t.name,
+                lead: t.lead,
+            })
+            .collect())
     }
 
     fn whoami(&self) -> Result<WhoAmI> {

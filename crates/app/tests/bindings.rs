@@ -88,6 +88,7 @@ fn command_map(cfg: &Config) -> Vec<Entry> {
         entry::<(), Rebuilt>(cfg, "rebuild_projection"),
         entry::<SetIdentity, WhoAmI>(cfg, "set_identity"),
         entry::<(), WhoAmI>(cfg, "whoami"),
+        entry::<(), Vec<TeamRow>>(cfg, "list_teams"),
     ]
 }
 

@@ -487,3 +487,39 @@ fn import_with_errors_imports_nothing_unless_told() {
     let e = f.err("import", json!({"path": path}));
     assert_eq!(e.code, "forbidden");
 }
+
+#[test]
+fn list_teams_gives_every_team_with_its_lead_and_members_and_no_phone_numbers() {
+    let mut f = Fixture::demo();
+    let teams = f.ok("list_teams", Value::Null);
+    let teams = teams.as_array().unwrap();
+    let plan_teams = f.app.store().teams().unwrap();
+    assert_eq!(teams.len(), plan_teams.len());
+    let volunteers = f.app.store().volunteers().unwrap();
+    for t in teams {
+        let id = t["id"].as_str().unwrap();
+        let members: Vec<&str> = t["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap())
+            .collect();
+        let expected: Vec<&str> = volunteers
+            .iter()
+            .filter(|v| v.team.as_ref().map(|t| t.as_str()) == Some(id))
+            .map(|v| v.id.as_str())
+            .collect();
+        assert_eq!(members, expected, "members of {id}");
+        assert!(!members.is_empty(), "{t}");
+        if let Some(lead) = t["lead"].as_str() {
+            assert!(
+                members.contains(&lead),
+                "the lead {lead} is a member of {id}"
+            );
+        }
+    }
+    assert!(
+        !teams.iter().any(|t| t.to_string().contains("\"phone\"")),
+        "the roster carries no phone numbers"
+    );
+}

@@ -24,6 +24,7 @@ import type { ResidentHit } from "./ResidentHit";
 import type { Search } from "./Search";
 import type { SetIdentity } from "./SetIdentity";
 import type { StreetRow } from "./StreetRow";
+import type { TeamRow } from "./TeamRow";
 import type { Visit } from "./Visit";
 import type { WardCreated } from "./WardCreated";
 import type { WhoAmI } from "./WhoAmI";
@@ -48,6 +49,7 @@ export type CommandMap = {
   rebuild_projection: { args: null; response: Rebuilt };
   set_identity: { args: SetIdentity; response: WhoAmI };
   whoami: { args: null; response: WhoAmI };
+  list_teams: { args: null; response: Array<TeamRow> };
 };
 
 /** Wire names in the order of the Rust `Command` enum. */
@@ -70,4 +72,5 @@ export const COMMANDS = [
   "rebuild_projection",
   "set_identity",
   "whoami",
+  "list_teams",
 ] as const;

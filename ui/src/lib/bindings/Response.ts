@@ -10,6 +10,7 @@ import type { ProgressRow } from "./ProgressRow";
 import type { Rebuilt } from "./Rebuilt";
 import type { ResidentHit } from "./ResidentHit";
 import type { StreetRow } from "./StreetRow";
+import type { TeamRow } from "./TeamRow";
 import type { Visit } from "./Visit";
 import type { WardCreated } from "./WardCreated";
 import type { WhoAmI } from "./WhoAmI";
@@ -17,4 +18,4 @@ import type { WhoAmI } from "./WhoAmI";
 /**
  * What a command returns. Serialised without a tag: each command has one response shape.
  */
-export type Response = WardCreated | ImportReport | DemoReport | Array<StreetRow> | Array<HouseholdRow> | HouseholdView | Visit | Correction | Assigned | Array<ProgressRow> | Array<DayRow> | Array<ResidentHit> | Rebuilt | WhoAmI;
+export type Response = WardCreated | ImportReport | DemoReport | Array<StreetRow> | Array<HouseholdRow> | HouseholdView | Visit | Correction | Assigned | Array<ProgressRow> | Array<DayRow> | Array<ResidentHit> | Rebuilt | WhoAmI | Array<TeamRow>;

@@ -59,6 +59,8 @@ export type * from "./StreetId";
 export type * from "./StreetRow";
 export type * from "./Targets";
 export type * from "./TeamId";
+export type * from "./TeamMember";
+export type * from "./TeamRow";
 export type * from "./Timestamp";
 export type * from "./UpsertSummary";
 export type * from "./Visit";
