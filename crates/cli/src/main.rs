@@ -115,6 +115,20 @@ enum Cmd {
     Encrypt(at_rest::EncryptArgs),
     /// The phone app in a desktop browser: a phone replica and the UI on loopback (điện thoại).
     Phone(phone::PhoneArgs),
+    /// Teams, their leads and volunteers (tổ công tác).
+    Team(TeamArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct TeamArgs {
+    #[command(subcommand)]
+    cmd: TeamCmd,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum TeamCmd {
+    /// Every team with its lead and volunteers (and the volunteers in no team).
+    List,
 }
 
 #[derive(clap::Args, Debug)]
@@ -436,6 +450,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Restore(a) => return net::restore(a, g).map_err(CliError::Other),
         Cmd::Encrypt(a) => return at_rest::encrypt(a, g).map_err(CliError::Other),
         Cmd::Phone(a) => return phone::run(a, g).map_err(CliError::Other),
+        Cmd::Team(a) => return team(a, g),
         Cmd::Demo(a) => return demo(a, g),
         other => to_command(other, lang)?,
     };
@@ -647,11 +662,71 @@ fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliErr
         | Cmd::Sync(_)
         | Cmd::Restore(_)
         | Cmd::Encrypt(_)
-        | Cmd::Phone(_) => {
+        | Cmd::Phone(_)
+        | Cmd::Team(_) => {
             return Err(CliError::Usage("not a command of the table".into()));
         }
     };
     Ok((cmd, ctx))
+}
+
+/// `gocua team list`: the plan's teams with their leads and volunteers, from this replica.
+fn team(a: TeamArgs, g: &Global) -> Result<(), CliError> {
+    let TeamCmd::List = a.cmd;
+    let lang = g.lang();
+    let db = g.db_or("gocua.sqlite");
+    let store = at_rest::open_store(g, &db).map_err(CliError::Other)?;
+    let serr = |e| CliError::Other(at_rest::store_err(e, lang));
+    let teams = store.teams().map_err(serr)?;
+    let volunteers = store.volunteers().map_err(serr)?;
+    let members = |team: Option<&gocua_domain::TeamId>| {
+        volunteers
+            .iter()
+            .filter(|v| v.team.as_ref() == team)
+            .map(|v| serde_json::json!({"id": v.id, "name": v.name, "role": v.role}))
+            .collect::<Vec<_>>()
+    };
+    let mut rows: Vec<serde_json::Value> = teams
+        .iter()
+        .map(|t| {
+            serde_json::json!({"id": t.id, "name": t.name, "lead": t.lead, "volunteers": members(Some(&t.id))})
+        })
+        .collect();
+    let loose = members(None);
+    if g.json {
+        rows.push(serde_json::json!({"id": null, "name": null, "lead": null, "volunteers": loose}));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).map_err(|e| CliError::Other(e.into()))?
+        );
+        return Ok(());
+    }
+    for (t, row) in teams.iter().zip(&rows) {
+        let names: Vec<String> = row["volunteers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| {
+                format!(
+                    "{} {}",
+                    v["id"].as_str().unwrap_or(""),
+                    v["name"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        println!("{}  {}  ({})", t.id, t.name, names.len());
+        for n in names {
+            println!("    {n}");
+        }
+    }
+    if !loose.is_empty() {
+        println!(
+            "{}: {}",
+            lang.pick("Chưa thuộc tổ nào", "In no team"),
+            loose.len()
+        );
+    }
+    Ok(())
 }
 
 /// `gocua demo`: creates the demo ward if the file has none, then shows its progress.

@@ -386,15 +386,24 @@ fn show_qr(payload: &gocua_sync::pairing::PairingPayload, p: &CodeArgs, lang: La
         )
     );
     println!("{uri}");
-    if let Some(path) = &p.png {
-        qr::write_png(&uri, path, 8)?;
-        println!("PNG: {}", path.display());
-    }
-    if let Some(path) = &p.svg {
-        qr::write_svg(&uri, path)?;
-        println!("SVG: {}", path.display());
+    for (kind, path) in write_qr_files(&uri, p)? {
+        println!("{kind}: {}", path.display());
     }
     Ok(())
+}
+
+/// Writes the QR code images `--png`/`--svg` ask for (with or without `--json`).
+fn write_qr_files<'a>(uri: &str, p: &'a CodeArgs) -> Result<Vec<(&'static str, &'a Path)>> {
+    let mut written = Vec::new();
+    if let Some(path) = &p.png {
+        qr::write_png(uri, path, 8)?;
+        written.push(("PNG", path.as_path()));
+    }
+    if let Some(path) = &p.svg {
+        qr::write_svg(uri, path)?;
+        written.push(("SVG", path.as_path()));
+    }
+    Ok(written)
 }
 
 fn pair_code(a: CodeArgs, store: &mut Store, db: &Path, json: bool, lang: Lang) -> Result<()> {
@@ -418,9 +427,14 @@ fn pair_code(a: CodeArgs, store: &mut Store, db: &Path, json: bool, lang: Lang) 
         .unwrap_or_default();
     let payload = issue(store, &a, &urls, identity.fingerprint, &ward, lang)?;
     if json {
+        let uri = payload.to_uri();
+        let files: Vec<String> = write_qr_files(&uri, &a)?
+            .into_iter()
+            .map(|(_, p)| p.display().to_string())
+            .collect();
         println!(
             "{}",
-            serde_json::json!({"payload": payload.to_uri(), "code": payload.join_code, "expires_at": payload.expires_at})
+            serde_json::json!({"payload": uri, "code": payload.join_code, "expires_at": payload.expires_at, "files": files})
         );
         return Ok(());
     }
