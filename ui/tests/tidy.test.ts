@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 const sources: Record<string, string> = import.meta.glob(
   // CSS is left out: vitest does not load stylesheets, even raw.
-  ['../src/**/*.{ts,svelte}', '../tests/**/*.ts', '../*.{ts,js,html}', '../scripts/*.mjs', '!../src/lib/bindings/**'],
+  ['../src/**/*.{ts,svelte}', '../tests/**/*.ts', '../*.{ts,js,html}', '../scripts/*.mjs', '../e2e/**/*.mjs', '!../src/lib/bindings/**'],
   { query: '?raw', import: 'default', eager: true },
 );
 

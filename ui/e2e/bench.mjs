@@ -1,0 +1,134 @@
+// The phone app's figures (BENCHMARKS.md, "Phone app"), measured in real Chromium over a real
+// phone replica holding 1,000 households (a ward-wide lead's phone, synced from a real hub):
+// - cold start: `gocua phone serve` started to the households list showing its first rows;
+// - tap to saved: the "Lưu" tap to "Đã lưu" on the visit screen (the replica's durable write
+//   included), over 15 visits;
+// - the list of 1,000 households scrolled top to bottom: frames and the longest frame;
+// - the JavaScript bundle gzipped (main entry and lazy chunks).
+// Figures are printed, never asserted:  node e2e/bench.mjs [--quick]
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, Hub, NOW, Phone, UI, chromiumArgs } from './lib/procs.mjs';
+
+const quick = process.argv.includes('--quick');
+const NOW_MS = Date.parse(`${NOW.replace(' ', 'T')}:00+07:00`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+const ms = (x) => `${x.toFixed(0)} ms`;
+
+async function post(phone, path, body) {
+  const r = await fetch(`${phone.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return r.json();
+}
+
+async function main() {
+  const households = quick ? 200 : 1000;
+  const hub = await new Hub(households, 9).start();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs() });
+  let phone = await new Phone('bench').start();
+  try {
+    // A lead without a team leads the ward: the phone holds every household.
+    await post(phone, 'api/v1/shell/pair', { payload: hub.pairing({ role: 'lead' }), device_name: 'bench' });
+    const t0 = performance.now();
+    const st = await post(phone, 'api/v1/shell/sync', null);
+    const firstSync = performance.now() - t0;
+    const held = (await post(phone, 'api/v1/command/list_households', { filter: {} })).length;
+    console.log(`phone replica: ${held} households (first sync ${ms(firstSync)}, state ${st.state})`);
+
+    // Cold start: the process from nothing to the first rows of the list.
+    const starts = [];
+    const spawnTimes = [];
+    for (let i = 0; i < (quick ? 2 : 5); i++) {
+      await phone.stop();
+      const dir = phone.dir;
+      const s0 = performance.now();
+      phone = new Phone('bench');
+      phone.dir = dir;
+      await phone.start();
+      const s1 = performance.now();
+      const context = await browser.newContext({ viewport: { width: 360, height: 780 } });
+      const page = await context.newPage();
+      await page.clock.setFixedTime(NOW_MS);
+      await page.goto(`${phone.url}#/households`);
+      await page.locator('button.hh').first().waitFor();
+      starts.push(performance.now() - s0);
+      spawnTimes.push(s1 - s0);
+      await context.close();
+    }
+    console.log(`cold start to the households list (${held}): median ${ms(median(starts))} (process up ${ms(median(spawnTimes))}), runs ${starts.map(ms).join(', ')}`);
+
+    const context = await browser.newContext({ viewport: { width: 360, height: 780 } });
+    const page = await context.newPage();
+    await page.clock.setFixedTime(NOW_MS);
+
+    // Scroll the whole list: frames seen and the longest gap between two.
+    await page.goto(`${phone.url}#/households`);
+    await page.locator('button.hh').first().waitFor();
+    const scroll = await page.evaluate(async () => {
+      const el = document.querySelector('.vlist');
+      const gaps = [];
+      let last = performance.now();
+      const start = last;
+      const step = el.clientHeight / 2;
+      while (el.scrollTop + el.clientHeight < el.scrollHeight - 1) {
+        el.scrollTop += step;
+        await new Promise((r) => requestAnimationFrame(r));
+        const now = performance.now();
+        gaps.push(now - last);
+        last = now;
+      }
+      return { frames: gaps.length, total: performance.now() - start, worst: Math.max(...gaps), rows: document.querySelectorAll('button.hh').length, height: el.scrollHeight };
+    });
+    console.log(`scroll ${held} households top to bottom: ${scroll.frames} frames in ${ms(scroll.total)}, longest frame ${scroll.worst.toFixed(1)} ms, ${scroll.rows} rows in the DOM`);
+
+    // Tap to saved.
+    const list = await post(phone, 'api/v1/command/list_households', { filter: {} });
+    const taps = [];
+    for (const h of list.slice(0, quick ? 4 : 15)) {
+      await page.goto(`${phone.url}#/h/${h.id}/visit`);
+      await page.getByRole('button', { name: 'Không có ai ở nhà' }).click();
+      const save = page.getByRole('button', { name: 'Lưu', exact: true });
+      await save.waitFor();
+      const t = await page.evaluate(async () => {
+        const btn = [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Lưu');
+        const t0 = performance.now();
+        btn.click();
+        for (;;) {
+          if (document.body.innerText.includes('Đã lưu')) return performance.now() - t0;
+          await new Promise((r) => setTimeout(r, 1));
+        }
+      });
+      taps.push(t);
+      await page.waitForTimeout(50);
+    }
+    console.log(`tap "Lưu" to "Đã lưu" (durable write): p50 ${ms(pct(taps, 50))}, p95 ${ms(pct(taps, 95))}, n=${taps.length}`);
+    await context.close();
+  } finally {
+    await browser.close();
+    await phone.stop();
+    phone.cleanup();
+    await hub.stop();
+    hub.cleanup();
+  }
+
+  const assets = join(UI, 'dist', 'assets');
+  const index = readFileSync(join(UI, 'dist', 'index.html'), 'utf8');
+  let main = 0, lazy = 0;
+  for (const f of readdirSync(assets).filter((f) => f.endsWith('.js'))) {
+    const gz = gzipSync(readFileSync(join(assets, f)), { level: 9 }).length;
+    if (index.includes(f)) main += gz;
+    else lazy += gz;
+  }
+  console.log(`JavaScript gzipped: main ${(main / 1024).toFixed(1)} KB, lazy chunks ${(lazy / 1024).toFixed(1)} KB (budget 150 KB without fonts)`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,109 @@
+// The real desktop app (target/debug/gocua-phone, the UI embedded) under a virtual display,
+// driven by tauri-driver over WebDriver classic: it pairs with a real hub from a pasted payload,
+// syncs, records one visit, syncs it to the hub; and a screenshot of the household screen shows
+// Vietnamese names drawn with real glyphs (the bundled font, diacritics visible).
+// Run under Xvfb (scripts/test-all uses xvfb-run).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { decodePng, luma } from './lib/png.mjs';
+import { Hub, NOW, ROOT, freePort, stop, tempDir } from './lib/procs.mjs';
+import { WebDriver } from './lib/webdriver.mjs';
+
+const APP = process.env.GOCUA_PHONE_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'debug', 'gocua-phone');
+const DRIVER = process.env.TAURI_DRIVER ?? 'tauri-driver';
+let hub, driver, wd, dataDir;
+
+before(async () => {
+  assert.ok(existsSync(APP), `${APP} is missing: cargo build -p gocua-phone`);
+  assert.ok(process.env.DISPLAY, 'needs a display: run under xvfb-run');
+  hub = await new Hub(80, 21).start();
+  dataDir = tempDir('desktop');
+  const port = await freePort();
+  const native = await freePort();
+  driver = spawn(DRIVER, ['--port', String(port), '--native-port', String(native)], {
+    env: { ...process.env, GOCUA_APP_DATA: dataDir, GOCUA_NOW: NOW },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  wd = await WebDriver.session(`http://127.0.0.1:${port}`, { 'tauri:options': { application: APP } });
+});
+
+after(async () => {
+  await wd?.quit();
+  if (driver) await stop(driver);
+  await hub?.stop();
+  hub?.cleanup();
+});
+
+const byText = (tag, text) => `//${tag}[normalize-space()=${JSON.stringify(text)}]`;
+
+async function clickText(tag, text) {
+  const el = await wd.findXpath(byText(tag, text));
+  await wd.cmd('POST', `/element/${el}/click`, {});
+}
+
+/** Dark pixels of a screenshot: text drawn, not a blank box. */
+function inked(img) {
+  let n = 0;
+  for (let y = 0; y < img.height; y++) for (let x = 0; x < img.width; x++) if (luma(img, x, y) < 128) n++;
+  return n;
+}
+
+test('the desktop app pairs, records a visit and syncs it; Vietnamese renders with real glyphs', async () => {
+  const rows = hub.query(['households', '--limit', '100000']);
+  const mine = rows.find((h) => h.volunteer && h.n_residents >= 2);
+  const payload = hub.pairing({ volunteer: mine.volunteer });
+
+  await wd.type('[data-testid="pair-paste"]', payload);
+  await wd.click('[data-testid="pair-submit"]');
+  await wd.until(
+    `return document.querySelector('[data-testid="sync-state"]')?.getAttribute('data-state') === 'done'`,
+    90000,
+    'the first sync to end',
+  );
+
+  // The household screen.
+  await wd.exec(`location.hash = '#/h/${mine.id}'`);
+  await wd.findXpath(byText('button', 'Ghi lượt thăm'));
+  const head = mine.head;
+  const nameEl = await wd.findXpath(`//*[normalize-space()=${JSON.stringify(head)}]`);
+  const shot = decodePng(Buffer.from(await wd.cmd('GET', `/element/${nameEl}/screenshot`), 'base64'));
+  const fontReady = await wd.exec(
+    `return document.fonts.check('16px "Be Vietnam Pro"', arguments[0]) && [...document.fonts].some((f) => f.family.includes('Be Vietnam Pro') && f.status === 'loaded')`,
+    [head],
+  );
+  assert.ok(fontReady, 'Be Vietnam Pro is loaded for the head name');
+  // The same element with the diacritics stripped must look different: the marks are drawn.
+  const folded = head.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D');
+  assert.notEqual(folded, head, `${head} has Vietnamese letters`);
+  await wd.exec(`arguments[0].textContent = arguments[1]`, [{ 'element-6066-11e4-a52e-4f735466cecf': nameEl }, folded]);
+  const plain = decodePng(Buffer.from(await wd.cmd('GET', `/element/${nameEl}/screenshot`), 'base64'));
+  await wd.exec(`arguments[0].textContent = arguments[1]`, [{ 'element-6066-11e4-a52e-4f735466cecf': nameEl }, head]);
+  assert.ok(inked(shot) > 50, 'the name is drawn');
+  assert.ok(inked(shot) > inked(plain), `diacritics add ink (${inked(shot)} vs ${inked(plain)} dark pixels)`);
+  console.log(`desktop: "${head}" ${shot.width}×${shot.height}, ${inked(shot)} dark pixels; "${folded}" ${inked(plain)}`);
+
+  // Record one visit: nobody home.
+  await clickText('button', 'Ghi lượt thăm');
+  await clickText('button', 'Không có ai ở nhà');
+  await clickText('button', 'Lưu');
+  await wd.until(`return document.body.innerText.includes('Đã lưu')`, 30000, 'Đã lưu');
+  await wd.until(
+    `return document.querySelector('[data-testid="sync-pending"]')?.getAttribute('data-pending') === '1'`,
+    30000,
+    'one change not yet on the hub',
+  );
+  await wd.click('[data-testid="sync-now"]');
+  await wd.until(
+    `const s = document.querySelector('[data-testid="sync-state"]')?.getAttribute('data-state');
+     const p = document.querySelector('[data-testid="sync-pending"]')?.getAttribute('data-pending');
+     return s === 'done' && p === '0'`,
+    60000,
+    'the visit to reach the hub',
+  );
+  const onHub = hub.query(['household', mine.id]);
+  assert.equal(onHub.visits.length, 1 + (mine.n_visits ?? 0), 'the visit is on the hub');
+  assert.equal(onHub.visits[0].volunteer, mine.volunteer);
+});
