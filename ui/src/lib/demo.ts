@@ -2,7 +2,8 @@
 // without a phone or a hub (`#demo` in the address, loaded only then) and for screenshots. It
 // follows the command table's rules where the screens depend on them (visiting windows, funnel
 // only moving up); anything else answers `not_in_demo`. It is paired (pairing accepts any code),
-// syncs with made-up progress, with `?demo&lead` acts as a team lead (the team board), and with
+// syncs with made-up progress, with `?demo&lead` acts as a team lead (the team board, with two
+// teams from `list_teams`, one member of each holding nothing yet), and with
 // `?demo&unpaired` starts unpaired to show the pairing screen.
 import type { Activation } from './bindings/Activation';
 import type { Blocker } from './bindings/Blocker';
@@ -16,6 +17,7 @@ import type { Role } from './bindings/Role';
 import type { ResidentHit } from './bindings/ResidentHit';
 import type { ResidentRow } from './bindings/ResidentRow';
 import type { StreetRow } from './bindings/StreetRow';
+import type { TeamRow } from './bindings/TeamRow';
 import type { Visit } from './bindings/Visit';
 import { fold } from './fold';
 import { dictFor } from './i18n/index.svelte';
@@ -168,12 +170,17 @@ const TEAMS: [string, string][] = [
   ['t-01', 'Tổ công tác số 1'],
   ['t-02', 'Tổ công tác số 2'],
 ];
-const VOLUNTEERS: [string, string][] = [
-  ['p-05', 'Trần Thu Hà'],
-  ['p-06', 'Nguyễn Văn Long'],
-  ['p-07', 'Lê Thị Mai'],
-  ['p-08', 'Phạm Đức Anh'],
+/** The roster: id, name, team. Khánh and Yến hold nothing yet, so the board shows them at 0. */
+const VOLUNTEERS: [string, string, string][] = [
+  ['p-05', 'Trần Thu Hà', 't-01'],
+  ['p-06', 'Nguyễn Văn Long', 't-01'],
+  ['p-07', 'Lê Thị Mai', 't-01'],
+  ['p-09', 'Hoàng Minh Khánh', 't-01'],
+  ['p-08', 'Phạm Đức Anh', 't-02'],
+  ['p-10', 'Ngô Thị Yến', 't-02'],
 ];
+/** Each team's lead; the demo's own volunteer (p-05) leads team 1 when acting as a lead. */
+const LEADS: Record<string, string> = { 't-01': 'p-05', 't-02': 'p-08' };
 const QUOTA = 20;
 
 export function demoTransport(lang: LangSource, households = 1000, role: Role = 'volunteer', paired = true): Transport {
@@ -194,7 +201,7 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
     h.row.volunteer = a?.volunteer ?? null;
   };
   data.forEach(follow);
-  const cut = (keys: [string, string][], of: (h: DemoHousehold) => string | null): ProgressRow[] =>
+  const cut = (keys: [string, string, ...string[]][], of: (h: DemoHousehold) => string | null): ProgressRow[] =>
     keys.map(([key, label]) => ({ key, label, progress: progressOf(data.filter((h) => of(h) === key)), target: null, quota: null }));
   let pending = 0;
   let lastSync: number | null = now() - 2 * 3600;
@@ -217,6 +224,20 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
             ward: 'Phường Trúc Bạch',
             campaign: 'Chiến dịch 90 ngày đêm',
           }) as never;
+        case 'list_teams': {
+          // p-05 is whoever the demo acts as; the other lead is always a lead.
+          const roleOf = (id: string): Role => (id === 'p-05' ? role : LEADS['t-02'] === id ? 'lead' : 'volunteer');
+          const rows: TeamRow[] = TEAMS.map(([id, name]) => {
+            const lead = LEADS[id] ?? null;
+            return {
+              id,
+              name,
+              lead: lead && roleOf(lead) === 'lead' ? lead : null,
+              members: VOLUNTEERS.filter(([, , team]) => team === id).map(([v, n]) => ({ id: v, name: n, role: roleOf(v) })),
+            };
+          });
+          return answer(rows) as never;
+        }
         case 'list_streets': {
           const team = (a as { team?: string | null }).team;
           const rows: StreetRow[] = STREETS.map(([id, name, group, groupName]) => {

@@ -1,13 +1,19 @@
 // The team board's figures and the reassign screen's choices, computed from what the command
-// table answers (`progress`/`leaderboard` by volunteer and team, the team's households and
-// streets, `daily_progress`). Pure functions, so tests check them without screens.
+// table answers (`list_teams` for who is in which team, `progress` by volunteer, the team's
+// households and streets, `daily_progress`). Pure functions, so tests check them without screens.
 import type { DayRow } from './bindings/DayRow';
 import type { HouseholdRow } from './bindings/HouseholdRow';
 import type { ProgressRow } from './bindings/ProgressRow';
+import type { TeamMember } from './bindings/TeamMember';
+import type { TeamRow } from './bindings/TeamRow';
 import type { Timestamp } from './bindings/Timestamp';
 import { vnMidnight, vnParts } from './time';
 
 export interface MemberLine {
+  /** The member as `list_teams` names them. */
+  member: TeamMember;
+  /** Their figures from `progress` by volunteer (matched by id); zeros, with the campaign's
+   * quota, when that answer has no row for them. */
   row: ProgressRow;
   /** The team's households this volunteer holds. */
   households: number;
@@ -22,11 +28,12 @@ export function vnDate(ts: Timestamp): string {
 }
 
 /**
- * One line per volunteer of the team, in the order `progress` gives (the roster's). A team's
- * members are the volunteers holding its households: no command lists a roster yet, so a
- * volunteer given nothing so far does not show.
+ * One line per member of the team, in the order `list_teams` gives (the roster's), so a member
+ * given nothing yet shows with zeros. Figures come from `progress` by volunteer, matched by id;
+ * a member it has no row for gets zeros and the campaign's quota (the same on every row).
  */
-export function teamMembers(volunteers: ProgressRow[], households: HouseholdRow[], at: Timestamp): MemberLine[] {
+export function teamMembers(team: TeamRow | null | undefined, volunteers: ProgressRow[], households: HouseholdRow[], at: Timestamp): MemberLine[] {
+  if (!team) return [];
   const midnight = vnMidnight(at);
   const held = new Map<string, { households: number; today: number }>();
   for (const h of households) {
@@ -36,9 +43,21 @@ export function teamMembers(volunteers: ProgressRow[], households: HouseholdRow[
     if (h.last_visit !== null && h.last_visit >= midnight) m.today += 1;
     held.set(h.volunteer, m);
   }
-  return volunteers
-    .filter((r) => r.key && held.has(r.key))
-    .map((row) => ({ row, households: held.get(row.key)?.households ?? 0, today: held.get(row.key)?.today ?? 0 }));
+  const byId = new Map(volunteers.filter((r) => r.key).map((r) => [r.key, r]));
+  const quota = volunteers.find((r) => r.quota)?.quota?.quota ?? null;
+  const zero = { households: 0, visited_households: 0, eligible: 0, cccd: 0, level2: 0, activated: 0, guided: 0 };
+  return team.members.map((member) => ({
+    member,
+    row: byId.get(member.id) ?? {
+      key: member.id,
+      label: member.name,
+      progress: zero,
+      target: null,
+      quota: quota === null ? null : { done: 0, quota },
+    },
+    households: held.get(member.id)?.households ?? 0,
+    today: held.get(member.id)?.today ?? 0,
+  }));
 }
 
 /** Households of the team visited today. */
@@ -61,40 +80,27 @@ export interface Target {
 }
 
 export interface TargetGroup {
+  /** The team's id. */
+  id: string;
   label: string;
   targets: Target[];
 }
 
 /**
- * The choices, one group per team (the whole team, then its volunteers), `preferTeam` first;
- * then volunteers of no known team, given with `fallbackTeam` (the lead's own) when there is one.
- * A volunteer's team is learnt from the streets and households assigned to them.
+ * The choices, one group per team of `list_teams` (the whole team, then each member), the team
+ * `preferTeam` first and the others in the order given. Every team of the plan is offered,
+ * whether or not any of its households are on this phone.
  */
-export function targetGroups(
-  teams: ProgressRow[],
-  volunteers: ProgressRow[],
-  assigned: { team: string | null; volunteer: string | null }[],
-  d: { targetTeam: (team: string) => string; otherVolunteers: string },
-  preferTeam: string | null,
-  fallbackTeam: string | null,
-): TargetGroup[] {
-  const teamOf = new Map<string, string>();
-  for (const a of assigned) if (a.volunteer && a.team && !teamOf.has(a.volunteer)) teamOf.set(a.volunteer, a.team);
-  const named = teams.filter((t) => t.key);
-  const ordered = [...named.filter((t) => t.key === preferTeam), ...named.filter((t) => t.key !== preferTeam)];
-  const groups: TargetGroup[] = ordered.map((t) => ({
-    label: t.label,
+export function targetGroups(teams: TeamRow[], d: { targetTeam: (team: string) => string }, preferTeam: string | null): TargetGroup[] {
+  const ordered = [...teams.filter((t) => t.id === preferTeam), ...teams.filter((t) => t.id !== preferTeam)];
+  return ordered.map((t) => ({
+    id: t.id,
+    label: t.name,
     targets: [
-      { team: t.key, volunteer: null, label: d.targetTeam(t.label) },
-      ...volunteers.filter((v) => v.key && teamOf.get(v.key) === t.key).map((v) => ({ team: t.key, volunteer: v.key, label: v.label })),
+      { team: t.id, volunteer: null, label: d.targetTeam(t.name) },
+      ...t.members.map((m) => ({ team: t.id, volunteer: m.id, label: m.name })),
     ],
   }));
-  const known = new Set(named.map((t) => t.key));
-  const others = volunteers.filter((v) => v.key && !known.has(teamOf.get(v.key) ?? ''));
-  if (fallbackTeam && others.length > 0) {
-    groups.push({ label: d.otherVolunteers, targets: others.map((v) => ({ team: fallbackTeam, volunteer: v.key, label: v.label })) });
-  }
-  return groups;
 }
 
 /** Who a street or household is with, in words: the volunteer's name, else the team's. */
@@ -108,8 +114,12 @@ export function holder(
   return d.nobody;
 }
 
-export function labels(...rows: ProgressRow[][]): Map<string, string> {
+/** Names of every team and member of `list_teams`, by id, for `holder`. */
+export function rosterNames(teams: TeamRow[]): Map<string, string> {
   const m = new Map<string, string>();
-  for (const rs of rows) for (const r of rs) if (r.key) m.set(r.key, r.label);
+  for (const t of teams) {
+    m.set(t.id, t.name);
+    for (const v of t.members) if (!m.has(v.id)) m.set(v.id, v.name);
+  }
   return m;
 }
