@@ -95,6 +95,11 @@ impl App {
         &mut self.store
     }
 
+    /// Gives the replica back (a shell that syncs it after running commands, say).
+    pub fn into_store(self) -> Store {
+        self.store
+    }
+
     pub fn lang(&self) -> Lang {
         self.lang
     }

@@ -108,9 +108,15 @@ fn a_lead_flags_a_household_of_their_team_and_it_waits_with_the_mobile_team() {
         json!({"household": hid, "reasons": ["bedridden"]}),
     );
     assert_eq!(cleared["cleared"], json!(["bedridden"]));
-    assert_eq!(cleared["remaining"], json!(["elderly", "needs_interpreter"]));
+    assert_eq!(
+        cleared["remaining"],
+        json!(["elderly", "needs_interpreter"])
+    );
     assert_eq!(f.team_of(&hid), "t-04");
-    let cleared = f.ok("unflag_hard_case", json!({"household": hid, "hand_back": true}));
+    let cleared = f.ok(
+        "unflag_hard_case",
+        json!({"household": hid, "hand_back": true}),
+    );
     assert_eq!(cleared["cleared"], json!(["elderly", "needs_interpreter"]));
     assert_eq!(cleared["remaining"], json!([]));
     assert_eq!(f.team_of(&hid), "t-01");
@@ -207,7 +213,11 @@ fn with_several_mobile_teams_the_lead_chooses_one() {
         json!({"household": hid, "reasons": ["bedridden"]}),
     );
     assert_eq!(e.code, "choose_mobile_team");
-    assert!(e.message.contains("t-09") && e.message.contains("t-04"), "{}", e.message);
+    assert!(
+        e.message.contains("t-09") && e.message.contains("t-04"),
+        "{}",
+        e.message
+    );
     assert_eq!(f.team_of(&hid), "t-01");
     let flagged = f.ok(
         "flag_hard_case",
@@ -264,23 +274,33 @@ fn a_team_schedule_is_kept_sorted_updated_and_removed_by_its_lead() {
     assert_eq!(sched[0]["start"], "18:30");
     let removed = f.ok("remove_team_schedule", json!({"id": first["id"]}));
     assert_eq!(removed["team"], "t-01");
-    assert_eq!(f.ok("team_schedule", Value::Null).as_array().unwrap().len(), 2);
+    assert_eq!(
+        f.ok("team_schedule", Value::Null).as_array().unwrap().len(),
+        2
+    );
     let e = f.err("remove_team_schedule", json!({"id": first["id"]}));
     assert_eq!(e.code, "not_found");
     assert!(e.message.contains("buổi làm việc"), "{}", e.message);
 
     let before = f.dump();
     // Validation, in both languages.
-    let bad = |date: &str, start: &str, end: &str, place: &str| {
-        json!({"team": "t-01", "date": date, "start": start, "end": end, "place": place})
-    };
-    let e = f.err("set_team_schedule", bad("2026-11-25", "11:00", "08:00", "x"));
+    let bad = |date: &str, start: &str, end: &str, place: &str| json!({"team": "t-01", "date": date, "start": start, "end": end, "place": place});
+    let e = f.err(
+        "set_team_schedule",
+        bad("2026-11-25", "11:00", "08:00", "x"),
+    );
     assert_eq!(e.code, "session_times");
     assert_eq!(e.message, "Giờ kết thúc phải sau giờ bắt đầu (11:00–08:00)");
-    let e = f.err("set_team_schedule", bad("2027-03-01", "08:00", "09:00", "x"));
+    let e = f.err(
+        "set_team_schedule",
+        bad("2027-03-01", "08:00", "09:00", "x"),
+    );
     assert_eq!(e.code, "session_outside_campaign");
     assert!(e.message.contains("2027-01-25"), "{}", e.message);
-    let e = f.err("set_team_schedule", bad("2026-11-25", "08:00", "09:00", "   "));
+    let e = f.err(
+        "set_team_schedule",
+        bad("2026-11-25", "08:00", "09:00", "   "),
+    );
     assert_eq!(e.code, "session_without_place");
     assert_eq!(e.message, "Buổi làm việc phải có địa điểm");
     f.app.set_lang(Lang::En);
@@ -312,7 +332,10 @@ fn a_team_schedule_is_kept_sorted_updated_and_removed_by_its_lead() {
     assert_eq!(e.code, "forbidden");
     assert_eq!(f.dump(), before, "nothing changed");
     // Everyone reads it.
-    assert_eq!(f.ok("team_schedule", Value::Null).as_array().unwrap().len(), 2);
+    assert_eq!(
+        f.ok("team_schedule", Value::Null).as_array().unwrap().len(),
+        2
+    );
 }
 
 #[test]
@@ -372,9 +395,16 @@ fn the_team_board_counts_each_members_work_and_today() {
     assert_eq!(now["households_assigned"], 1);
     assert_eq!(now["assigned_visited"], 1);
     assert_eq!(now["visits_today"], 1);
-    assert_eq!(after["totals"]["visits_today"], board["totals"]["visits_today"].as_u64().unwrap() + 1);
+    assert_eq!(
+        after["totals"]["visits_today"],
+        board["totals"]["visits_today"].as_u64().unwrap() + 1
+    );
     for k in ["level2_collected", "activated"] {
-        assert_eq!(now[k].as_u64().unwrap(), p02[k].as_u64().unwrap() + 1, "{k}");
+        assert_eq!(
+            now[k].as_u64().unwrap(),
+            p02[k].as_u64().unwrap() + 1,
+            "{k}"
+        );
     }
     assert_eq!(
         now["quota"]["done"].as_u64().unwrap(),
