@@ -39,7 +39,7 @@ function roster() {
   return hub
     .query(['team', 'list'])
     .filter((t) => t.id)
-    .map((t) => [t.id, t.volunteers.filter((v) => v.role === 'volunteer').map((v) => v.id), t.name]);
+    .map((t) => [t.id, t.members.filter((v) => v.role === 'volunteer').map((v) => v.id), t.name]);
 }
 
 async function browser(extra = []) {

@@ -5,17 +5,18 @@
 use std::path::PathBuf;
 
 use gocua_domain::{
-    AreaKind, Blocker, Correction, DeviceId, Funnel, HouseholdId, HouseholdOutcome, ResidentAction,
-    ResidentId, Role, StreetId, Targets, TeamId, Timestamp, Visit, VisitId, VisitingWindow,
-    VolunteerId, time::date_serde,
+    AreaKind, Blocker, Correction, DeviceId, Funnel, HardCase, HardCaseMark, HouseholdId,
+    HouseholdOutcome, ResidentAction, ResidentId, Role, SessionId, StreetId, Targets, TeamId,
+    TeamSession, Timestamp, Visit, VisitId, VisitingWindow, VolunteerId,
+    time::{date_serde, hm_serde},
 };
 use gocua_store::UpsertSummary;
 use gocua_store::queries::{
-    DayRow, Dimension, HouseholdDetail, HouseholdFilter, HouseholdRow, ProgressRow, ResidentHit,
-    StreetRow,
+    DayRow, Dimension, HardCaseRow, HouseholdDetail, HouseholdFilter, HouseholdRow, ProgressRow,
+    ResidentHit, StreetRow, TeamBoard,
 };
 use serde::{Deserialize, Serialize};
-use time::Date;
+use time::{Date, Time};
 use ts_rs::TS;
 
 use crate::identity::Identity;
@@ -42,6 +43,13 @@ pub const COMMANDS: &[&str] = &[
     "set_identity",
     "whoami",
     "list_teams",
+    "flag_hard_case",
+    "unflag_hard_case",
+    "hard_cases",
+    "set_team_schedule",
+    "remove_team_schedule",
+    "team_schedule",
+    "team_board",
 ];
 
 /// Commands without arguments: `args` may be absent, `null` or `{}`.
@@ -74,6 +82,13 @@ pub enum Command {
     SetIdentity(SetIdentity),
     Whoami,
     ListTeams,
+    FlagHardCase(FlagHardCase),
+    UnflagHardCase(UnflagHardCase),
+    HardCases(ByTeam),
+    SetTeamSchedule(SetTeamSchedule),
+    RemoveTeamSchedule(RemoveTeamSchedule),
+    TeamSchedule(ByTeam),
+    TeamBoard(ByTeam),
 }
 
 impl Command {
@@ -99,6 +114,13 @@ impl Command {
             Command::SetIdentity(_) => "set_identity",
             Command::Whoami => "whoami",
             Command::ListTeams => "list_teams",
+            Command::FlagHardCase(_) => "flag_hard_case",
+            Command::UnflagHardCase(_) => "unflag_hard_case",
+            Command::HardCases(_) => "hard_cases",
+            Command::SetTeamSchedule(_) => "set_team_schedule",
+            Command::RemoveTeamSchedule(_) => "remove_team_schedule",
+            Command::TeamSchedule(_) => "team_schedule",
+            Command::TeamBoard(_) => "team_board",
         }
     }
 }
@@ -325,6 +347,76 @@ pub struct SetIdentity {
     pub device: Option<DeviceId>,
 }
 
+/// Flags a household as a hard case ("khó làm sau") and routes it to a mobile team: `to_team`,
+/// else the ward's only mobile team. A lead may flag the households of their own team; the
+/// office, any. Reasons already flagged keep their register, rewritten with this note.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
+pub struct FlagHardCase {
+    pub household: HouseholdId,
+    pub reasons: Vec<HardCase>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+    /// The mobile team to hand the household to; needed when the ward has several.
+    #[serde(default)]
+    pub to_team: Option<TeamId>,
+}
+
+/// Clears hard-case reasons (all when `reasons` is empty or absent). With `hand_back`, the
+/// household also goes back to whoever has its street.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
+pub struct UnflagHardCase {
+    pub household: HouseholdId,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<HardCase>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hand_back: bool,
+}
+
+/// A query about one team, or (for `hard_cases`, `team_schedule`) every team when absent;
+/// `team_board` defaults to this device's own team.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
+pub struct ByTeam {
+    #[serde(default)]
+    pub team: Option<TeamId>,
+}
+
+/// Adds a session to a team's schedule, or with the `id` of an existing one, rewrites it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SetTeamSchedule {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub id: Option<SessionId>,
+    pub team: TeamId,
+    /// `YYYY-MM-DD`, a day of the campaign.
+    #[serde(with = "date_serde")]
+    #[ts(type = "string")]
+    pub date: Date,
+    /// `HH:MM`.
+    #[serde(with = "hm_serde")]
+    #[ts(type = "string")]
+    pub start: Time,
+    /// `HH:MM`, after `start`.
+    #[serde(with = "hm_serde")]
+    #[ts(type = "string")]
+    pub end: Time,
+    pub place: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveTeamSchedule {
+    pub id: SessionId,
+}
+
 // ---------------------------------------------------------------------------------------------
 // Responses.
 
@@ -348,6 +440,41 @@ pub enum Response {
     Rebuilt(Rebuilt),
     Identity(WhoAmI),
     Teams(Vec<TeamRow>),
+    HardCaseFlagged(HardCaseFlagged),
+    HardCaseCleared(HardCaseCleared),
+    HardCases(Vec<HardCaseRow>),
+    Session(TeamSession),
+    SessionRemoved(SessionRemoved),
+    Schedule(Vec<TeamSession>),
+    Board(Box<TeamBoard>),
+}
+
+/// What flagging did: every reason the household carries now, and where it went.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct HardCaseFlagged {
+    pub household: HouseholdId,
+    pub reasons: Vec<HardCaseMark>,
+    /// The mobile team the household was handed to; `None` when it stayed where it was (it is
+    /// already with a mobile team, or the ward has none).
+    pub routed_to: Option<TeamId>,
+    /// The team that has the household now.
+    pub team: Option<TeamId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct HardCaseCleared {
+    pub household: HouseholdId,
+    /// Reasons that were set and are cleared now.
+    pub cleared: Vec<HardCase>,
+    /// Reasons still flagged.
+    pub remaining: Vec<HardCase>,
+    pub handed_back: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct SessionRemoved {
+    pub id: SessionId,
+    pub team: TeamId,
 }
 
 /// A household as the app shows it: the store's detail (ID and phone numbers masked for

@@ -19,6 +19,10 @@ pub enum Permission {
     WritePlan,
     /// Recording a visit in another volunteer's name (entering paper forms at the office).
     ActForOthers,
+    /// Flagging a household as a hard case, or clearing the flag.
+    HardCase,
+    /// Planning a team's schedule.
+    Schedule,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +49,16 @@ pub enum Error {
         "this device is paired with a hub, which decides who uses it: pair again with a new code to change it"
     )]
     IdentityFromPairing,
+    #[error("a team lead may do this only for their own team, not {team:?}")]
+    NotYourTeam { team: String },
+    #[error("team {team:?} is not a mobile team")]
+    NotMobileTeam { team: String },
+    #[error("the ward has several mobile teams ({}): choose one with to_team", teams.join(", "))]
+    ChooseMobileTeam { teams: Vec<String> },
+    #[error("no team given, and this device belongs to no team: choose a team")]
+    NoTeam,
+    #[error("choose at least one hard-case reason")]
+    NoHardCaseReason,
 }
 
 impl Error {
@@ -60,6 +74,11 @@ impl Error {
             Error::BadArgs { .. } => "bad_args",
             Error::NoCampaign => "no_campaign",
             Error::IdentityFromPairing => "identity_from_pairing",
+            Error::NotYourTeam { .. } => "not_your_team",
+            Error::NotMobileTeam { .. } => "not_mobile_team",
+            Error::ChooseMobileTeam { .. } => "choose_mobile_team",
+            Error::NoTeam => "no_team",
+            Error::NoHardCaseReason => "no_hard_case_reason",
         }
     }
 
@@ -84,6 +103,14 @@ impl Error {
                 Permission::ActForOthers => lang.pick(
                     "Chỉ tổ trưởng hoặc văn phòng phường được ghi lượt thăm thay người khác",
                     "Only team leads and the ward office can record visits for someone else",
+                ),
+                Permission::HardCase => lang.pick(
+                    "Chỉ tổ trưởng hoặc văn phòng phường được đánh dấu hộ khó và chuyển cho tổ lưu động",
+                    "Only team leads and the ward office can flag hard cases and route them to a mobile team",
+                ),
+                Permission::Schedule => lang.pick(
+                    "Chỉ tổ trưởng hoặc văn phòng phường được lập lịch làm việc của tổ",
+                    "Only team leads and the ward office can plan a team's schedule",
                 ),
             }
             .to_string(),
@@ -117,6 +144,40 @@ impl Error {
                     "This device is paired with a hub, which decides who uses it: pair again with a new code to change it",
                 )
                 .to_string(),
+            Error::NotYourTeam { team } => match lang {
+                Lang::Vi => format!(
+                    "Tổ trưởng chỉ được làm việc này cho tổ của mình, không phải tổ \"{team}\""
+                ),
+                Lang::En => {
+                    format!("A team lead may do this only for their own team, not \"{team}\"")
+                }
+            },
+            Error::NotMobileTeam { team } => match lang {
+                Lang::Vi => format!("Tổ \"{team}\" không phải tổ lưu động"),
+                Lang::En => format!("Team \"{team}\" is not a mobile team"),
+            },
+            Error::ChooseMobileTeam { teams } => match lang {
+                Lang::Vi => format!(
+                    "Phường có nhiều tổ lưu động ({}): hãy chọn một tổ (to_team)",
+                    teams.join(", ")
+                ),
+                Lang::En => format!(
+                    "The ward has several mobile teams ({}): choose one (to_team)",
+                    teams.join(", ")
+                ),
+            },
+            Error::NoTeam => lang
+                .pick(
+                    "Chưa chọn tổ, và thiết bị này không thuộc tổ nào: hãy chọn tổ",
+                    "No team given, and this device belongs to no team: choose a team",
+                )
+                .to_string(),
+            Error::NoHardCaseReason => lang
+                .pick(
+                    "Hãy chọn ít nhất một lý do: người cao tuổi, nằm liệt giường, khuyết tật, cần người phiên dịch tiếng dân tộc",
+                    "Choose at least one reason: elderly, bedridden, disabled, needs an interpreter",
+                )
+                .to_string(),
         }
     }
 
@@ -137,6 +198,7 @@ fn kind_vi(kind: &str) -> &str {
         "team" => "tổ công tác",
         "volunteer" => "tình nguyện viên",
         "group" => "tổ dân phố",
+        "session" => "buổi làm việc",
         other => other,
     }
 }

@@ -8,6 +8,7 @@ pub mod demo;
 mod error;
 mod identity;
 pub mod import;
+mod lead;
 
 use std::path::Path;
 
@@ -206,6 +207,15 @@ impl App {
             Command::SetIdentity(a) => Response::Identity(self.set_identity(a)?),
             Command::Whoami => Response::Identity(self.whoami()?),
             Command::ListTeams => Response::Teams(self.teams()?),
+            Command::FlagHardCase(a) => Response::HardCaseFlagged(self.flag_hard_case(a)?),
+            Command::UnflagHardCase(a) => Response::HardCaseCleared(self.unflag_hard_case(a)?),
+            Command::HardCases(a) => Response::HardCases(self.hard_cases(a)?),
+            Command::SetTeamSchedule(a) => Response::Session(self.set_team_schedule(a)?),
+            Command::RemoveTeamSchedule(a) => {
+                Response::SessionRemoved(self.remove_team_schedule(a)?)
+            }
+            Command::TeamSchedule(a) => Response::Schedule(self.team_schedule(a)?),
+            Command::TeamBoard(a) => Response::Board(Box::new(self.team_board(a)?)),
         })
     }
 

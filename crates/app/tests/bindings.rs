@@ -13,9 +13,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use gocua_app::commands::*;
-use gocua_app::queries::{DayRow, HouseholdRow, ProgressRow, ResidentHit, StreetRow};
+use gocua_app::queries::{
+    DayRow, HardCaseRow, HouseholdRow, ProgressRow, ResidentHit, StreetRow, TeamBoard,
+};
 use gocua_app::{COMMANDS, Command, CommandError, ProgressEvent, Response};
-use gocua_domain::{Correction, Lang, Visit};
+use gocua_domain::{Correction, Lang, TeamSession, Visit};
 use ts_rs::{Config, TS, TypeVisitor};
 
 const REFRESH: &str = "UPDATE_BINDINGS=1 cargo test -p gocua-app --test bindings";
@@ -89,6 +91,13 @@ fn command_map(cfg: &Config) -> Vec<Entry> {
         entry::<SetIdentity, WhoAmI>(cfg, "set_identity"),
         entry::<(), WhoAmI>(cfg, "whoami"),
         entry::<(), Vec<TeamRow>>(cfg, "list_teams"),
+        entry::<FlagHardCase, HardCaseFlagged>(cfg, "flag_hard_case"),
+        entry::<UnflagHardCase, HardCaseCleared>(cfg, "unflag_hard_case"),
+        entry::<ByTeam, Vec<HardCaseRow>>(cfg, "hard_cases"),
+        entry::<SetTeamSchedule, TeamSession>(cfg, "set_team_schedule"),
+        entry::<RemoveTeamSchedule, SessionRemoved>(cfg, "remove_team_schedule"),
+        entry::<ByTeam, Vec<TeamSession>>(cfg, "team_schedule"),
+        entry::<ByTeam, TeamBoard>(cfg, "team_board"),
     ]
 }
 

@@ -12,8 +12,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use gocua_app::commands::{
-    AssignHousehold, AssignStreet, BookRevisit, Correct, CreateWard, GenerateDemo, GetHousehold,
-    Import, ListHouseholds, ListStreets, ProgressBy, RecordVisit, RevisitArgs, Search, SetIdentity,
+    AssignHousehold, AssignStreet, BookRevisit, ByTeam, Correct, CreateWard, FlagHardCase,
+    GenerateDemo, GetHousehold, Import, ListHouseholds, ListStreets, ProgressBy, RecordVisit,
+    RemoveTeamSchedule, RevisitArgs, Search, SetIdentity, SetTeamSchedule, UnflagHardCase,
 };
 use gocua_app::queries::{Dimension, HouseholdFilter};
 use gocua_app::{App, Command, CommandError, ProgressEvent, Response, Stage};
@@ -99,6 +100,16 @@ enum Cmd {
     Search(SearchArgs),
     /// Rebuild the query tables from the documents (dựng lại).
     Rebuild,
+    /// Hard cases: flag a household and route it to the mobile team, clear it, list them
+    /// (hộ khó, tổ lưu động); flagging is for leads and the office.
+    #[command(subcommand)]
+    HardCase(HardCaseCmd),
+    /// A team's schedule: add or change a session, remove one, list them (lịch làm việc).
+    #[command(subcommand)]
+    Schedule(ScheduleCmd),
+    /// The team board: each member's households, visits, level-2 applications, activations
+    /// and quota, and today's visits (bảng theo dõi của tổ).
+    Board(TeamArg),
     /// Who this replica's user is (tôi là ai).
     Whoami,
     /// Set who uses an unpaired replica (đặt danh tính); a paired one is who the hub says.
@@ -271,6 +282,67 @@ struct AssignArgs {
     volunteer: Option<String>,
 }
 
+#[derive(Subcommand, Debug)]
+enum HardCaseCmd {
+    /// Flag a household (đánh dấu hộ khó) and hand it to a mobile team.
+    Flag {
+        household: String,
+        /// elderly | bedridden | disabled | needs_interpreter (repeat or separate by commas).
+        #[arg(long = "reason", required = true, value_delimiter = ',', value_parser = parse_hard_case)]
+        reasons: Vec<gocua_domain::HardCase>,
+        #[arg(long, default_value = "")]
+        note: String,
+        /// The mobile team; needed when the ward has several.
+        #[arg(long)]
+        to_team: Option<String>,
+    },
+    /// Clear reasons (all without --reason); --hand-back returns it to its street's team.
+    Unflag {
+        household: String,
+        #[arg(long = "reason", value_delimiter = ',', value_parser = parse_hard_case)]
+        reasons: Vec<gocua_domain::HardCase>,
+        #[arg(long)]
+        hand_back: bool,
+    },
+    /// Flagged households, open ones first.
+    List(TeamArg),
+}
+
+#[derive(Subcommand, Debug)]
+enum ScheduleCmd {
+    /// Add a session, or change one with --id.
+    Set {
+        #[arg(long)]
+        team: String,
+        /// YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date)]
+        date: time::Date,
+        /// HH:MM.
+        #[arg(long, value_parser = parse_hm)]
+        start: time::Time,
+        /// HH:MM.
+        #[arg(long, value_parser = parse_hm)]
+        end: time::Time,
+        #[arg(long)]
+        place: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Remove a session.
+    Remove { id: String },
+    /// Sessions by date and time.
+    List(TeamArg),
+}
+
+#[derive(clap::Args, Debug)]
+struct TeamArg {
+    /// The team [default: every team; for `board`, this device's team].
+    #[arg(long)]
+    team: Option<String>,
+}
+
 #[derive(clap::Args, Debug)]
 struct ByArgs {
     /// ward | group | street | team | volunteer | org
@@ -304,6 +376,20 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 
 fn parse_time(s: &str) -> Result<Timestamp, String> {
     Timestamp::parse_local(s).map_err(|e| e.message(Lang::En))
+}
+
+fn parse_hm(s: &str) -> Result<time::Time, String> {
+    gocua_domain::time::parse_hm(s).ok_or_else(|| format!("expected HH:MM, got {s:?}"))
+}
+
+fn parse_hard_case(s: &str) -> Result<gocua_domain::HardCase, String> {
+    gocua_domain::HardCase::parse(s).ok_or_else(|| {
+        let all: Vec<&str> = gocua_domain::HardCase::ALL
+            .iter()
+            .map(|c| c.code())
+            .collect();
+        format!("expected one of {}", all.join(", "))
+    })
 }
 
 fn parse_date(s: &str) -> Result<time::Date, String> {
@@ -450,7 +536,6 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Restore(a) => return net::restore(a, g).map_err(CliError::Other),
         Cmd::Encrypt(a) => return at_rest::encrypt(a, g).map_err(CliError::Other),
         Cmd::Phone(a) => return phone::run(a, g).map_err(CliError::Other),
-        Cmd::Team(a) => return team(a, g),
         Cmd::Demo(a) => return demo(a, g),
         other => to_command(other, lang)?,
     };
@@ -649,7 +734,59 @@ fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliErr
             limit: a.limit,
         }),
         Cmd::Rebuild => Command::RebuildProjection,
+        Cmd::HardCase(HardCaseCmd::Flag {
+            household,
+            reasons,
+            note,
+            to_team,
+        }) => Command::FlagHardCase(FlagHardCase {
+            household: id(&household, lang)?,
+            reasons,
+            note,
+            to_team: opt_id(to_team.as_ref(), lang)?,
+        }),
+        Cmd::HardCase(HardCaseCmd::Unflag {
+            household,
+            reasons,
+            hand_back,
+        }) => Command::UnflagHardCase(UnflagHardCase {
+            household: id(&household, lang)?,
+            reasons,
+            hand_back,
+        }),
+        Cmd::HardCase(HardCaseCmd::List(a)) => Command::HardCases(ByTeam {
+            team: opt_id(a.team.as_ref(), lang)?,
+        }),
+        Cmd::Schedule(ScheduleCmd::Set {
+            team,
+            date,
+            start,
+            end,
+            place,
+            note,
+            id: sid,
+        }) => Command::SetTeamSchedule(SetTeamSchedule {
+            id: opt_id(sid.as_ref(), lang)?,
+            team: id(&team, lang)?,
+            date,
+            start,
+            end,
+            place,
+            note,
+        }),
+        Cmd::Schedule(ScheduleCmd::Remove { id: sid }) => {
+            Command::RemoveTeamSchedule(RemoveTeamSchedule {
+                id: id(&sid, lang)?,
+            })
+        }
+        Cmd::Schedule(ScheduleCmd::List(a)) => Command::TeamSchedule(ByTeam {
+            team: opt_id(a.team.as_ref(), lang)?,
+        }),
+        Cmd::Board(a) => Command::TeamBoard(ByTeam {
+            team: opt_id(a.team.as_ref(), lang)?,
+        }),
         Cmd::Whoami => Command::Whoami,
+        Cmd::Team(TeamArgs { cmd: TeamCmd::List }) => Command::ListTeams,
         Cmd::Identity(a) => Command::SetIdentity(SetIdentity {
             role: a.role,
             volunteer: opt_id(a.volunteer.as_ref(), lang)?,
@@ -662,71 +799,11 @@ fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliErr
         | Cmd::Sync(_)
         | Cmd::Restore(_)
         | Cmd::Encrypt(_)
-        | Cmd::Phone(_)
-        | Cmd::Team(_) => {
+        | Cmd::Phone(_) => {
             return Err(CliError::Usage("not a command of the table".into()));
         }
     };
     Ok((cmd, ctx))
-}
-
-/// `gocua team list`: the plan's teams with their leads and volunteers, from this replica.
-fn team(a: TeamArgs, g: &Global) -> Result<(), CliError> {
-    let TeamCmd::List = a.cmd;
-    let lang = g.lang();
-    let db = g.db_or("gocua.sqlite");
-    let store = at_rest::open_store(g, &db).map_err(CliError::Other)?;
-    let serr = |e| CliError::Other(at_rest::store_err(e, lang));
-    let teams = store.teams().map_err(serr)?;
-    let volunteers = store.volunteers().map_err(serr)?;
-    let members = |team: Option<&gocua_domain::TeamId>| {
-        volunteers
-            .iter()
-            .filter(|v| v.team.as_ref() == team)
-            .map(|v| serde_json::json!({"id": v.id, "name": v.name, "role": v.role}))
-            .collect::<Vec<_>>()
-    };
-    let mut rows: Vec<serde_json::Value> = teams
-        .iter()
-        .map(|t| {
-            serde_json::json!({"id": t.id, "name": t.name, "lead": t.lead, "volunteers": members(Some(&t.id))})
-        })
-        .collect();
-    let loose = members(None);
-    if g.json {
-        rows.push(serde_json::json!({"id": null, "name": null, "lead": null, "volunteers": loose}));
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&rows).map_err(|e| CliError::Other(e.into()))?
-        );
-        return Ok(());
-    }
-    for (t, row) in teams.iter().zip(&rows) {
-        let names: Vec<String> = row["volunteers"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|v| {
-                format!(
-                    "{} {}",
-                    v["id"].as_str().unwrap_or(""),
-                    v["name"].as_str().unwrap_or("")
-                )
-            })
-            .collect();
-        println!("{}  {}  ({})", t.id, t.name, names.len());
-        for n in names {
-            println!("    {n}");
-        }
-    }
-    if !loose.is_empty() {
-        println!(
-            "{}: {}",
-            lang.pick("Chưa thuộc tổ nào", "In no team"),
-            loose.len()
-        );
-    }
-    Ok(())
 }
 
 /// `gocua demo`: creates the demo ward if the file has none, then shows its progress.

@@ -2,15 +2,18 @@
 //! ("607.583 / 859.549 (70,68%)" in Vietnamese, "607,583 / 859,549 (70.68%)" in English).
 
 use gocua_app::commands::{
-    Assigned, DemoReport, ImportReport, Rebuilt, Response, WardCreated, WhoAmI,
+    Assigned, DemoReport, HardCaseCleared, HardCaseFlagged, ImportReport, Rebuilt, Response,
+    SessionRemoved, WardCreated, WhoAmI,
 };
 use gocua_app::queries::{
-    DayRow, Dimension, HouseholdDetail, HouseholdRow, ProgressRow, ResidentHit, StreetRow,
+    DayRow, Dimension, HardCaseRow, HouseholdDetail, HouseholdRow, ProgressRow, ResidentHit,
+    StreetRow, TeamBoard,
 };
 use gocua_domain::progress::format_count;
 use gocua_domain::{
     Activation, Blocker, CccdStatus, Correction, Funnel, Lang, Timestamp, Visit, ratio_percent,
 };
+use gocua_domain::{HardCase, TeamSession};
 use time::Date;
 
 /// A count in the user's language.
@@ -153,7 +156,192 @@ pub fn render(response: &Response, lang: Lang, ctx: &Context) -> String {
         Response::Search(hits) => search(hits, lang),
         Response::Rebuilt(r) => rebuilt(r, lang),
         Response::Identity(w) => whoami(w, lang),
+        Response::Teams(rows) => teams(rows, lang),
+        Response::HardCaseFlagged(f) => hard_case_flagged(f, lang),
+        Response::HardCaseCleared(c) => hard_case_cleared(c, lang),
+        Response::HardCases(rows) => hard_cases(rows, lang),
+        Response::Session(s) => schedule(std::slice::from_ref(s), lang),
+        Response::SessionRemoved(r) => session_removed(r, lang),
+        Response::Schedule(rows) => schedule(rows, lang),
+        Response::Board(b) => board(b, lang),
     }
+}
+
+fn reasons(rs: impl IntoIterator<Item = HardCase>, lang: Lang) -> String {
+    rs.into_iter()
+        .map(|r| r.label(lang))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn hard_case_flagged(f: &HardCaseFlagged, lang: Lang) -> String {
+    let why = reasons(f.reasons.iter().map(|m| m.reason), lang);
+    let team = f.team.as_ref().map(|t| t.to_string()).unwrap_or_default();
+    match (lang, &f.routed_to) {
+        (Lang::Vi, Some(t)) => {
+            format!(
+                "Đã đánh dấu hộ {} là hộ khó ({why}), chuyển cho tổ lưu động {t}.\n",
+                f.household
+            )
+        }
+        (Lang::Vi, None) => {
+            format!(
+                "Đã đánh dấu hộ {} là hộ khó ({why}); hộ vẫn ở tổ {team}.\n",
+                f.household
+            )
+        }
+        (Lang::En, Some(t)) => format!(
+            "Flagged household {} as a hard case ({why}) and handed it to mobile team {t}.\n",
+            f.household
+        ),
+        (Lang::En, None) => format!(
+            "Flagged household {} as a hard case ({why}); it stays with team {team}.\n",
+            f.household
+        ),
+    }
+}
+
+fn hard_case_cleared(c: &HardCaseCleared, lang: Lang) -> String {
+    let cleared = reasons(c.cleared.iter().copied(), lang);
+    let left = reasons(c.remaining.iter().copied(), lang);
+    let mut out = match lang {
+        Lang::Vi => format!("Đã bỏ đánh dấu hộ {}: {cleared}.", c.household),
+        Lang::En => format!("Cleared on household {}: {cleared}.", c.household),
+    };
+    if !c.remaining.is_empty() {
+        out.push_str(&match lang {
+            Lang::Vi => format!(" Còn: {left}."),
+            Lang::En => format!(" Still flagged: {left}."),
+        });
+    }
+    if c.handed_back {
+        out.push_str(lang.pick(
+            " Hộ trở lại tổ phụ trách đường/ngõ.",
+            " The household went back to its street's team.",
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+fn hard_cases(rows: &[HardCaseRow], lang: Lang) -> String {
+    let mut t = Table::new(&[
+        (lang.pick("Mã hộ", "Id"), false),
+        (lang.pick("Địa chỉ", "Address"), false),
+        (lang.pick("Lý do", "Reasons"), false),
+        (lang.pick("Tổ đang giữ", "With team"), false),
+        (lang.pick("Còn lại", "Open"), true),
+        (lang.pick("Xong", "Done"), false),
+    ]);
+    for r in rows {
+        let team = match (&r.team_name, r.mobile_team) {
+            (Some(n), true) => format!("{n} ({})", lang.pick("lưu động", "mobile")),
+            (Some(n), false) => n.clone(),
+            (None, _) => String::new(),
+        };
+        t.row(vec![
+            r.household.id.to_string(),
+            r.household.address.clone(),
+            reasons(r.reasons.iter().map(|m| m.reason), lang),
+            team,
+            count(r.household.n_open, lang),
+            if r.done {
+                lang.pick("xong", "done")
+            } else {
+                lang.pick("chưa", "not yet")
+            }
+            .to_string(),
+        ]);
+    }
+    t.render()
+}
+
+fn schedule(rows: &[TeamSession], lang: Lang) -> String {
+    let hm = |t: time::Time| format!("{:02}:{:02}", t.hour(), t.minute());
+    let mut t = Table::new(&[
+        (lang.pick("Mã", "Id"), false),
+        (lang.pick("Tổ", "Team"), false),
+        (lang.pick("Ngày", "Date"), false),
+        (lang.pick("Giờ", "Time"), false),
+        (lang.pick("Địa điểm", "Place"), false),
+        (lang.pick("Ghi chú", "Note"), false),
+    ]);
+    for s in rows {
+        t.row(vec![
+            s.id.to_string(),
+            s.team.to_string(),
+            gocua_domain::time::format_date(s.date),
+            format!("{}–{}", hm(s.start), hm(s.end)),
+            s.place.clone(),
+            s.note.clone(),
+        ]);
+    }
+    t.render()
+}
+
+fn session_removed(r: &SessionRemoved, lang: Lang) -> String {
+    match lang {
+        Lang::Vi => format!("Đã xoá buổi {} khỏi lịch của tổ {}.\n", r.id, r.team),
+        Lang::En => format!(
+            "Removed session {} from team {}'s schedule.\n",
+            r.id, r.team
+        ),
+    }
+}
+
+fn board(b: &TeamBoard, lang: Lang) -> String {
+    let mut out = format!(
+        "{} ({}){} — {} {}\n",
+        b.team_name,
+        b.team,
+        if b.mobile {
+            lang.pick(", tổ lưu động", ", mobile team")
+        } else {
+            ""
+        },
+        lang.pick("ngày", "on"),
+        gocua_domain::time::format_date(b.day)
+    );
+    let mut t = Table::new(&[
+        (lang.pick("Tình nguyện viên", "Volunteer"), false),
+        (lang.pick("Hộ được giao", "Assigned"), true),
+        (lang.pick("Đã thăm", "Visited"), true),
+        (lang.pick("Mức 2", "Level 2"), true),
+        (lang.pick("Kích hoạt", "Activated"), true),
+        (lang.pick("Chỉ tiêu", "Quota"), true),
+        (lang.pick("Hôm nay", "Today"), true),
+    ]);
+    for v in &b.volunteers {
+        t.row(vec![
+            format!("{} ({})", v.name, v.volunteer),
+            count(v.households_assigned, lang),
+            count(v.households_visited, lang),
+            count(v.level2_collected, lang),
+            count(v.activated, lang),
+            format!(
+                "{}/{}",
+                count(v.quota.done, lang),
+                count(v.quota.quota, lang)
+            ),
+            count(v.visits_today, lang),
+        ]);
+    }
+    let tot = &b.totals;
+    t.row(vec![
+        lang.pick("Cả tổ", "Whole team").to_string(),
+        count(tot.progress.households, lang),
+        count(tot.progress.visited_households, lang),
+        count(tot.progress.level2, lang),
+        count(tot.progress.activated, lang),
+        format!(
+            "{}/{}",
+            count(tot.quota.done, lang),
+            count(tot.quota.quota, lang)
+        ),
+        count(tot.visits_today, lang),
+    ]);
+    out.push_str(&t.render());
+    out
 }
 
 /// What the renderer needs beyond the response itself.
@@ -756,4 +944,21 @@ mod tests {
         "#]]
         .assert_eq(&t.render());
     }
+}
+
+/// `gocua team list`: each team, then its members (the lead marked).
+fn teams(rows: &[gocua_app::commands::TeamRow], lang: Lang) -> String {
+    let mut out = String::new();
+    for t in rows {
+        out.push_str(&format!("{}  {}  ({})\n", t.id, t.name, t.members.len()));
+        for m in &t.members {
+            let lead = if t.lead.as_ref() == Some(&m.id) {
+                lang.pick(" · tổ trưởng", " · lead")
+            } else {
+                ""
+            };
+            out.push_str(&format!("    {}  {}{lead}\n", m.id, m.name));
+        }
+    }
+    out
 }

@@ -22,6 +22,16 @@ pub enum Error {
     CorrectionWithoutReason,
     #[error("campaign ends before it starts")]
     CampaignDates,
+    #[error("a session must end after it starts ({start}–{end})")]
+    SessionTimes { start: String, end: String },
+    #[error("the session's date {date} is outside the campaign ({start} to {end})")]
+    SessionOutsideCampaign {
+        date: String,
+        start: String,
+        end: String,
+    },
+    #[error("a session needs a place")]
+    SessionWithoutPlace,
 }
 
 impl Error {
@@ -34,6 +44,9 @@ impl Error {
             Error::OutsideWindow { .. } => "outside_window",
             Error::CorrectionWithoutReason => "correction_without_reason",
             Error::CampaignDates => "campaign_dates",
+            Error::SessionTimes { .. } => "session_times",
+            Error::SessionOutsideCampaign { .. } => "session_outside_campaign",
+            Error::SessionWithoutPlace => "session_without_place",
         }
     }
 
@@ -56,6 +69,13 @@ impl Error {
             (Error::CampaignDates, Lang::Vi) => {
                 "Ngày kết thúc chiến dịch trước ngày bắt đầu".to_string()
             }
+            (Error::SessionTimes { start, end }, Lang::Vi) => {
+                format!("Giờ kết thúc phải sau giờ bắt đầu ({start}–{end})")
+            }
+            (Error::SessionOutsideCampaign { date, start, end }, Lang::Vi) => {
+                format!("Ngày {date} nằm ngoài thời gian chiến dịch (từ {start} đến {end})")
+            }
+            (Error::SessionWithoutPlace, Lang::Vi) => "Buổi làm việc phải có địa điểm".to_string(),
             (e, Lang::En) => e.to_string(),
         }
     }

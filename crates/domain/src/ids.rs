@@ -99,6 +99,8 @@ id_type!(/// A volunteer or team lead.
     VolunteerId, "volunteer", "p-");
 id_type!(/// A paired device (phone or office PC).
     DeviceId, "device", "d-");
+id_type!(/// One session of a team's schedule.
+    SessionId, "session", "ts-");
 
 #[cfg(test)]
 mod tests {

@@ -219,6 +219,10 @@ pub struct Team {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead: Option<VolunteerId>,
+    /// A mobile team (tổ lưu động): it visits elderly, bedridden and disabled residents with
+    /// the equipment, and takes the hard cases other teams flag. Absent in older plans: false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mobile: bool,
 }
 
 /// Who may do what. Decided by the hub, outside the CRDT.
@@ -323,6 +327,18 @@ mod tests {
         assert_eq!(parse_phone("+84 912 345 678").unwrap(), "0912345678");
         assert_eq!(parse_phone("0912.345.678").unwrap(), "0912345678");
         assert!(parse_phone("12345").is_err());
+    }
+
+    #[test]
+    fn teams_of_older_plans_load_and_stay_byte_identical() {
+        let old = r#"{"id":"t-01","name":"Tổ công tác 1","lead":"p-01"}"#;
+        let t: Team = serde_json::from_str(old).unwrap();
+        assert!(!t.mobile);
+        assert_eq!(serde_json::to_string(&t).unwrap(), old);
+        let m = Team { mobile: true, ..t };
+        let json = serde_json::to_string(&m).unwrap();
+        assert!(json.ends_with(r#","mobile":true}"#), "{json}");
+        assert_eq!(serde_json::from_str::<Team>(&json).unwrap(), m);
     }
 
     #[test]

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_resident_baseline.sql"),
     include_str!("../migrations/0004_audit_log.sql"),
     include_str!("../migrations/0005_device_rights.sql"),
+    include_str!("../migrations/0006_team_leads.sql"),
 ];
 
 /// Bump when the projection is derived differently (a sort key, a rule): replicas then rebuild

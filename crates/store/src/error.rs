@@ -158,6 +158,7 @@ impl Error {
                 let (action, only_leads) = match *what {
                     "correct residents" => ("điều chỉnh trạng thái nhân khẩu", true),
                     "change the imported baseline" => ("sửa dữ liệu gốc đã nhập", true),
+                    "flag hard cases" => ("đánh dấu hoặc bỏ đánh dấu hộ khó", true),
                     "record a visit from a device the hub does not know" => (
                         "ghi lượt thăm từ một thiết bị máy chủ phường không biết",
                         false,

@@ -3,14 +3,16 @@
 //! Keys: `schema`, `id`, `street`, `group`, `kind`, `house_no`, `address`, `head`;
 //! `r.<resident>.<field>` for each resident field (a last-writer-wins register each);
 //! `v.<visit>` → a visit as JSON (append-only, never edited); `c.<correction>` → a correction as
-//! JSON. Nothing is nested: two phones can never create the same object twice.
+//! JSON; `hc.<reason>` → a hard-case mark as JSON (one register per reason, so leads flagging
+//! different reasons concurrently keep both; clearing deletes the key). Nothing is nested: two
+//! phones can never create the same object twice.
 
 use automerge::{
     AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value, transaction::Transactable,
 };
 use gocua_domain::{
-    Correction, Funnel, Gender, GroupId, Household, HouseholdId, HouseholdKind, Resident,
-    ResidentId, StreetId, Visit,
+    Correction, Funnel, Gender, GroupId, HardCase, HardCaseMark, Household, HouseholdId,
+    HouseholdKind, Resident, ResidentId, StreetId, Visit,
 };
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +35,9 @@ pub struct HouseholdState {
     pub household: Household,
     pub visits: Vec<Visit>,
     pub corrections: Vec<Correction>,
+    /// Hard-case reasons flagged on the household, in `HardCase` order.
+    #[serde(default)]
+    pub hard_cases: Vec<HardCaseMark>,
     pub ignored_entries: u32,
 }
 
@@ -141,6 +146,23 @@ pub fn put_correction(doc: &mut AutoCommit, c: &Correction) -> Result<()> {
     put_str(doc, &format!("c.{}", c.id), &json)
 }
 
+/// Flags one hard-case reason (or rewrites its mark: the note, who, when).
+pub fn put_hard_case(doc: &mut AutoCommit, m: &HardCaseMark) -> Result<()> {
+    let json = serde_json::to_string(m)
+        .map_err(|e| crate::Error::CorruptDoc(m.reason.code().to_string(), e.to_string()))?;
+    put_str(doc, &format!("hc.{}", m.reason.code()), &json)
+}
+
+/// Clears one hard-case reason; whether it was set.
+pub fn clear_hard_case(doc: &mut AutoCommit, reason: HardCase) -> Result<bool> {
+    let key = format!("hc.{}", reason.code());
+    if doc.get(ROOT, key.as_str())?.is_none() {
+        return Ok(false);
+    }
+    doc.delete(ROOT, key.as_str())?;
+    Ok(true)
+}
+
 /// Reads the document into domain values. Never fails: unknown or malformed entries are
 /// skipped and counted in `ignored_entries`.
 pub fn read(doc: &AutoCommit, fallback_id: &str) -> HouseholdState {
@@ -163,6 +185,7 @@ pub fn read(doc: &AutoCommit, fallback_id: &str) -> HouseholdState {
     let mut residents: std::collections::BTreeMap<String, Resident> = Default::default();
     let mut visits = Vec::new();
     let mut corrections = Vec::new();
+    let mut hard_cases = Vec::new();
     for item in doc.map_range(ROOT, ..) {
         let key = item.key.to_string();
         let value = item.value.into_value();
@@ -218,6 +241,11 @@ pub fn read(doc: &AutoCommit, fallback_id: &str) -> HouseholdState {
                 Some(Ok(c)) if c.id.as_str() == cid => corrections.push(c),
                 _ => ignored += 1,
             }
+        } else if let Some(code) = key.strip_prefix("hc.") {
+            match text.as_deref().map(serde_json::from_str::<HardCaseMark>) {
+                Some(Ok(m)) if m.reason.code() == code => hard_cases.push(m),
+                _ => ignored += 1,
+            }
         } else if !matches!(
             key.as_str(),
             "schema" | "id" | "street" | "group" | "kind" | "house_no" | "address" | "head"
@@ -231,6 +259,7 @@ pub fn read(doc: &AutoCommit, fallback_id: &str) -> HouseholdState {
         .filter(|r| !r.full_name.is_empty())
         .collect();
     visits.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    hard_cases.sort_by_key(|m| m.reason);
     corrections.sort_by(|a, b| (a.at, a.id.as_str()).cmp(&(b.at, b.id.as_str())));
     let id = id.unwrap_or_else(|_| HouseholdId::random(0));
     // Visits must be about this household and its residents.
@@ -251,6 +280,7 @@ pub fn read(doc: &AutoCommit, fallback_id: &str) -> HouseholdState {
         },
         visits,
         corrections,
+        hard_cases,
         ignored_entries: ignored,
     }
 }

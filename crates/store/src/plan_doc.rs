@@ -1,12 +1,13 @@
-//! The ward plan document: ward, campaign, groups, streets, organisations, teams, volunteers and
-//! assignments. A flat map of JSON values (one last-writer-wins register per entity), written
-//! only by leads and the office.
+//! The ward plan document: ward, campaign, groups, streets, organisations, teams, volunteers,
+//! assignments and the sessions of team schedules. A flat map of JSON values (one
+//! last-writer-wins register per entity), written only by leads and the office.
 
 use std::collections::BTreeMap;
 
 use automerge::{AutoCommit, ROOT, ReadDoc, Value, transaction::Transactable};
 use gocua_domain::{
-    Assignment, Campaign, Group, HouseholdId, Org, Street, StreetId, Team, Volunteer, Ward,
+    Assignment, Campaign, Group, HouseholdId, Org, SessionId, Street, StreetId, Team, TeamSession,
+    Volunteer, Ward,
 };
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +32,11 @@ pub enum PlanEntry {
         household: HouseholdId,
         assignment: Option<Assignment>,
     },
+    /// One session of a team's schedule; `None` removes it.
+    TeamSession {
+        id: SessionId,
+        session: Option<TeamSession>,
+    },
 }
 
 impl PlanEntry {
@@ -45,6 +51,7 @@ impl PlanEntry {
             PlanEntry::Volunteer(v) => format!("p.{}", v.id),
             PlanEntry::StreetAssignment { street, .. } => format!("as.{street}"),
             PlanEntry::HouseholdAssignment { household, .. } => format!("ah.{household}"),
+            PlanEntry::TeamSession { id, .. } => format!("ts.{id}"),
         }
     }
 
@@ -87,6 +94,10 @@ impl PlanEntry {
             PlanEntry::HouseholdAssignment {
                 assignment: None, ..
             } => return None,
+            PlanEntry::TeamSession {
+                session: Some(x), ..
+            } => serde_json::to_string(x),
+            PlanEntry::TeamSession { session: None, .. } => return None,
         };
         j.ok()
     }
@@ -127,6 +138,7 @@ pub struct PlanState {
     pub volunteers: Vec<Volunteer>,
     pub street_assign: BTreeMap<StreetId, Assignment>,
     pub household_assign: BTreeMap<HouseholdId, Assignment>,
+    pub sessions: Vec<TeamSession>,
     pub ignored_entries: u32,
 }
 
@@ -172,6 +184,9 @@ pub fn read(doc: &AutoCommit) -> PlanState {
                 (Ok(hid), Ok(a)) => p.household_assign.insert(hid, a).is_none(),
                 _ => false,
             },
+            Some(("ts", id)) => {
+                push_if(&mut p.sessions, json, |s: &TeamSession| s.id.as_str() == id)
+            }
             _ => false,
         };
         if !ok {

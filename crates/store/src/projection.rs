@@ -16,6 +16,7 @@ const PLAN_TABLES: &[&str] = &[
     "p_volunteers",
     "p_street_assign",
     "p_household_assign",
+    "p_team_sessions",
 ];
 
 const HOUSEHOLD_TABLES: &[&str] = &[
@@ -24,6 +25,7 @@ const HOUSEHOLD_TABLES: &[&str] = &[
     "p_visits",
     "p_visit_actions",
     "p_corrections",
+    "p_hard_cases",
 ];
 
 pub(crate) fn project(
@@ -56,6 +58,7 @@ pub(crate) fn remove_household(tx: &Connection, id: &str) -> Result<()> {
         "DELETE FROM p_visits WHERE household_id = ?1",
         "DELETE FROM p_visit_actions WHERE household_id = ?1",
         "DELETE FROM p_corrections WHERE household_id = ?1",
+        "DELETE FROM p_hard_cases WHERE household_id = ?1",
         "DELETE FROM p_households WHERE id = ?1",
     ] {
         tx.prepare_cached(sql)?.execute([id])?;
@@ -198,6 +201,18 @@ fn project_household(tx: &Connection, id: &str, doc: &AutoCommit) -> Result<()> 
             c.at.0,
             c.by.as_str(),
             serde_json::to_string(c).unwrap_or_default()
+        ])?;
+    }
+    let mut ins_hard = tx.prepare_cached(
+        "INSERT INTO p_hard_cases (household_id, reason, at, by, note) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for m in &st.hard_cases {
+        ins_hard.execute(params![
+            id,
+            m.reason.code(),
+            m.at.0,
+            m.by.as_ref().map(|b| b.as_str()),
+            m.note
         ])?;
     }
     Ok(())
@@ -347,8 +362,30 @@ fn project_plan(tx: &Connection, doc: &AutoCommit) -> Result<()> {
     }
     for t in &p.teams {
         tx.execute(
-            "INSERT INTO p_teams (id, name, lead) VALUES (?1, ?2, ?3)",
-            params![t.id.as_str(), t.name, t.lead.as_ref().map(|l| l.as_str())],
+            "INSERT INTO p_teams (id, name, lead, mobile) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                t.id.as_str(),
+                t.name,
+                t.lead.as_ref().map(|l| l.as_str()),
+                t.mobile
+            ],
+        )?;
+    }
+    for s in &p.sessions {
+        tx.execute(
+            "INSERT INTO p_team_sessions (id, team, date, start, \"end\", place, note, at, by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                s.id.as_str(),
+                s.team.as_str(),
+                gocua_domain::time::format_date(s.date),
+                hm(s.start),
+                hm(s.end),
+                s.place,
+                s.note,
+                s.at.0,
+                s.by.as_ref().map(|b| b.as_str())
+            ],
         )?;
     }
     for v in &p.volunteers {
@@ -392,6 +429,10 @@ fn project_plan(tx: &Connection, doc: &AutoCommit) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn hm(t: time::Time) -> String {
+    format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
 mod erased {

@@ -1,5 +1,6 @@
 //! Read-only queries over the projection: work lists in easy-first order, household details,
-//! search, progress by any slice of the ward, leaderboards and daily figures.
+//! search, progress by any slice of the ward, leaderboards and daily figures; for team leads,
+//! hard cases, team schedules and the team board.
 //!
 //! Eligibility (who counts towards targets) is decided here, in one place: a resident counts if
 //! not excluded (moved out, deceased, done elsewhere) and born in or before
@@ -9,10 +10,10 @@
 use std::collections::HashMap;
 
 use gocua_domain::{
-    Activation, Blocker, CccdStatus, Correction, Funnel, Gender, Group, GroupId, HouseholdId,
-    HouseholdKind, Org, OrgId, Progress, ResidentId, Role, StreetId, Targets, Team, TeamId,
-    Timestamp, Visit, Volunteer, VolunteerId, Ward, campaign::Campaign, progress::ratio_percent,
-    text, time::date_serde,
+    Activation, Blocker, CccdStatus, Correction, Funnel, Gender, Group, GroupId, HardCase,
+    HardCaseMark, HouseholdId, HouseholdKind, Org, OrgId, Progress, ResidentId, Role, SessionId,
+    StreetId, Targets, Team, TeamId, TeamSession, Timestamp, Visit, Volunteer, VolunteerId, Ward,
+    campaign::Campaign, progress::ratio_percent, text, time::date_serde,
 };
 use rusqlite::{OptionalExtension, ToSql, params};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -218,6 +219,76 @@ pub struct DayRow {
     pub cumulative_activated: u32,
 }
 
+/// A household flagged as a hard case, with the team it waits with now.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HardCaseRow {
+    pub household: HouseholdRow,
+    /// In `HardCase` order.
+    pub reasons: Vec<HardCaseMark>,
+    /// The team that has the household now (`household.team`), by name.
+    pub team_name: Option<String>,
+    /// Whether that team is a mobile team (tổ lưu động).
+    pub mobile_team: bool,
+    /// No eligible resident is waiting for activation any more.
+    pub done: bool,
+}
+
+/// One volunteer's line on the team board.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardRow {
+    pub volunteer: VolunteerId,
+    pub name: String,
+    pub role: Role,
+    /// Households assigned to this volunteer personally (not only to the team).
+    pub households_assigned: u32,
+    /// Of those, households with at least one visit (by anyone).
+    pub assigned_visited: u32,
+    /// Distinct households this volunteer visited (bookings do not count).
+    pub households_visited: u32,
+    /// Distinct residents whose level-2 application this volunteer's visits collected.
+    pub level2_collected: u32,
+    /// Distinct residents this volunteer's visits activated (level 1 or 2).
+    pub activated: u32,
+    /// The personal quota ("1×20") as the leaderboard counts it.
+    pub quota: Quota,
+    /// Visits this volunteer made today (Vietnam's date).
+    pub visits_today: u32,
+}
+
+/// The whole team's figures on the board.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardTotals {
+    /// The team's households and its funnel over their eligible residents.
+    pub progress: Progress,
+    /// Team households no volunteer has personally.
+    pub unassigned_households: u32,
+    /// Sum of the members' figures.
+    pub level2_collected: u32,
+    pub activated: u32,
+    pub quota: Quota,
+    /// Visits logged under this team today.
+    pub visits_today: u32,
+}
+
+/// A team lead's board: every member's work and the team's totals.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamBoard {
+    pub team: TeamId,
+    pub team_name: String,
+    pub mobile: bool,
+    /// The day `visits_today` is about, `YYYY-MM-DD`.
+    #[serde(with = "date_serde")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub day: Date,
+    /// Members in roster order (given name first).
+    pub volunteers: Vec<BoardRow>,
+    pub totals: BoardTotals,
+}
+
 /// Per-household figures every progress cut is summed from.
 struct HouseholdStat {
     street: String,
@@ -276,13 +347,14 @@ impl Store {
     /// a blocker (on the household, or on a resident still open); households with nothing left
     /// last. Ties go by street, then house number.
     pub fn households(&self, f: &HouseholdFilter, as_of: Date) -> Result<Vec<HouseholdRow>> {
-        self.household_rows(f, None, as_of)
+        self.household_rows(f, None, false, as_of)
     }
 
     fn household_rows(
         &self,
         f: &HouseholdFilter,
         id: Option<&HouseholdId>,
+        only_hard_cases: bool,
         as_of: Date,
     ) -> Result<Vec<HouseholdRow>> {
         let cutoff = self.eligible_cutoff(as_of)?;
@@ -304,6 +376,9 @@ impl Store {
                 conds.push(cond);
                 args.push((name, value));
             }
+        }
+        if only_hard_cases {
+            conds.push("id IN (SELECT household_id FROM p_hard_cases)");
         }
         let search = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let fts = search.and_then(fts_query);
@@ -407,7 +482,7 @@ impl Store {
         as_of: Date,
     ) -> Result<Option<HouseholdDetail>> {
         let Some(row) = self
-            .household_rows(&HouseholdFilter::default(), Some(id), as_of)?
+            .household_rows(&HouseholdFilter::default(), Some(id), false, as_of)?
             .into_iter()
             .next()
         else {
@@ -795,21 +870,23 @@ impl Store {
     pub fn teams(&self) -> Result<Vec<Team>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT id, name, lead FROM p_teams")?;
+            .prepare_cached("SELECT id, name, lead, mobile FROM p_teams")?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, Option<String>>(2)?,
+                r.get::<_, bool>(3)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, name, lead) = row?;
+            let (id, name, lead, mobile) = row?;
             out.push(Team {
                 id: TeamId::parse(&id)?,
                 name,
                 lead: opt_id(lead)?,
+                mobile,
             });
         }
         out.sort_by_cached_key(|t| (text::sort_key(&t.name), t.id.clone()));
@@ -932,6 +1009,239 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+impl Store {
+    /// Households flagged as hard cases, those still open first (flagged longest ago first),
+    /// then the done ones. With `team`, only those the team has now.
+    pub fn hard_cases(&self, team: Option<&TeamId>, as_of: Date) -> Result<Vec<HardCaseRow>> {
+        let filter = HouseholdFilter {
+            team: team.cloned(),
+            ..Default::default()
+        };
+        let rows = self.household_rows(&filter, None, true, as_of)?;
+        let mut marks: HashMap<String, Vec<HardCaseMark>> = HashMap::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT household_id, reason, at, by, note FROM p_hard_cases")?;
+            let mut q = stmt.query([])?;
+            while let Some(r) = q.next()? {
+                let Some(reason) = HardCase::parse(&r.get::<_, String>(1)?) else {
+                    continue;
+                };
+                marks.entry(r.get(0)?).or_default().push(HardCaseMark {
+                    reason,
+                    at: Timestamp(r.get(2)?),
+                    by: opt_id(r.get(3)?)?,
+                    note: r.get(4)?,
+                });
+            }
+        }
+        let teams = self.teams()?;
+        let mut out: Vec<HardCaseRow> = rows
+            .into_iter()
+            .map(|h| {
+                let mut reasons = marks.remove(h.id.as_str()).unwrap_or_default();
+                reasons.sort_by_key(|m| m.reason);
+                let t = teams.iter().find(|t| Some(&t.id) == h.team.as_ref());
+                HardCaseRow {
+                    done: h.is_done(),
+                    team_name: t.map(|t| t.name.clone()),
+                    mobile_team: t.is_some_and(|t| t.mobile),
+                    reasons,
+                    household: h,
+                }
+            })
+            .collect();
+        let first = |r: &HardCaseRow| r.reasons.iter().map(|m| m.at).min();
+        out.sort_by(|a, b| {
+            (a.done, first(a), a.household.id.as_str()).cmp(&(
+                b.done,
+                first(b),
+                b.household.id.as_str(),
+            ))
+        });
+        Ok(out)
+    }
+
+    /// Sessions of the teams' schedules by date and start time; with `team`, only its own.
+    pub fn team_sessions(&self, team: Option<&TeamId>) -> Result<Vec<TeamSession>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, team, date, start, \"end\", place, note, at, by FROM p_team_sessions
+             WHERE ?1 IS NULL OR team = ?1
+             ORDER BY date, start, team, id",
+        )?;
+        let mut q = stmt.query([team.map(|t| t.as_str())])?;
+        let mut out = Vec::new();
+        while let Some(r) = q.next()? {
+            let id: String = r.get(0)?;
+            let bad = |what: &str| Error::CorruptDoc(format!("plan.ts.{id}"), what.to_string());
+            let hm = |i: usize| -> Result<time::Time> {
+                gocua_domain::time::parse_hm(&r.get::<_, String>(i)?).ok_or_else(|| bad("time"))
+            };
+            out.push(TeamSession {
+                id: SessionId::parse(&id)?,
+                team: TeamId::parse(&r.get::<_, String>(1)?)?,
+                date: gocua_domain::time::parse_date(&r.get::<_, String>(2)?)?,
+                start: hm(3)?,
+                end: hm(4)?,
+                place: r.get(5)?,
+                note: r.get(6)?,
+                at: Timestamp(r.get(7)?),
+                by: opt_id(r.get(8)?)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The team board on `today`: each member's households and work, and the team's totals.
+    /// Every query is bounded by the team (its members' rows through indexes on volunteer and
+    /// day, its households through the assignment), so the board costs the team, not the ward.
+    pub fn team_board(&self, team: &TeamId, today: Date) -> Result<Option<TeamBoard>> {
+        let Some(t) = self.teams()?.into_iter().find(|x| &x.id == team) else {
+            return Ok(None);
+        };
+        let day = gocua_domain::time::format_date(today);
+        let quota = self.campaign()?.map(|c| c.quota_per_volunteer).unwrap_or(0);
+        let mut members: Vec<Volunteer> = self
+            .volunteers()?
+            .into_iter()
+            .filter(|v| v.team.as_ref() == Some(team))
+            .collect();
+        members.sort_by_cached_key(|v| (text::roster_key(&v.name), v.id.clone()));
+
+        // Households by the volunteer who has them (NULL: the whole team's).
+        let mut assigned: HashMap<Option<String>, (u32, u32)> = HashMap::new();
+        {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT volunteer, COUNT(*), SUM(n_visits > 0) FROM ({ASSIGNED_HOUSEHOLDS})
+                 WHERE team = ?1 GROUP BY volunteer"
+            ))?;
+            let mut q = stmt.query([team.as_str()])?;
+            while let Some(r) = q.next()? {
+                assigned.insert(r.get(0)?, (r.get(1)?, r.get(2)?));
+            }
+        }
+        // What each member's visits did, and their visits (today's apart).
+        let mut work: HashMap<String, (u32, u32, u32)> = HashMap::new();
+        {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT a.volunteer,
+                        COUNT(DISTINCT CASE WHEN a.level2 = 1 THEN a.household_id || '/' || a.resident_id END),
+                        COUNT(DISTINCT CASE WHEN a.activation > 0 THEN a.household_id || '/' || a.resident_id END),
+                        COUNT(DISTINCT CASE WHEN a.activation > 0 OR a.guided = 1 THEN a.resident_id END)
+                 FROM p_visit_actions a
+                 WHERE a.volunteer IN (SELECT id FROM p_volunteers WHERE team = ?1)
+                 GROUP BY a.volunteer",
+            )?;
+            let mut q = stmt.query([team.as_str()])?;
+            while let Some(r) = q.next()? {
+                work.insert(r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?));
+            }
+        }
+        let mut visits: HashMap<String, (u32, u32)> = HashMap::new();
+        {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT volunteer, COUNT(DISTINCT household_id), SUM(day = ?2) FROM p_visits
+                 WHERE volunteer IN (SELECT id FROM p_volunteers WHERE team = ?1)
+                   AND outcome != 'booking'
+                 GROUP BY volunteer",
+            )?;
+            let mut q = stmt.query([team.as_str(), day.as_str()])?;
+            while let Some(r) = q.next()? {
+                visits.insert(r.get(0)?, (r.get(1)?, r.get(2)?));
+            }
+        }
+        let team_today: u32 = self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM p_visits WHERE day = ?2 AND team = ?1 AND outcome != 'booking'",
+            )?
+            .query_row([team.as_str(), day.as_str()], |r| r.get(0))?;
+
+        let mut totals = BoardTotals {
+            progress: self.team_progress(team, today)?,
+            unassigned_households: assigned.get(&None).map_or(0, |a| a.0),
+            level2_collected: 0,
+            activated: 0,
+            quota: Quota { done: 0, quota: 0 },
+            visits_today: team_today,
+        };
+        let volunteers = members
+            .into_iter()
+            .map(|v| {
+                let (households_assigned, assigned_visited) = assigned
+                    .get(&Some(v.id.to_string()))
+                    .copied()
+                    .unwrap_or((0, 0));
+                let (level2_collected, activated, done) =
+                    work.get(v.id.as_str()).copied().unwrap_or((0, 0, 0));
+                let (households_visited, visits_today) =
+                    visits.get(v.id.as_str()).copied().unwrap_or((0, 0));
+                totals.level2_collected += level2_collected;
+                totals.activated += activated;
+                totals.quota.done += done;
+                totals.quota.quota += quota;
+                BoardRow {
+                    volunteer: v.id,
+                    name: v.name,
+                    role: v.role,
+                    households_assigned,
+                    assigned_visited,
+                    households_visited,
+                    level2_collected,
+                    activated,
+                    quota: Quota { done, quota },
+                    visits_today,
+                }
+            })
+            .collect();
+        Ok(Some(TeamBoard {
+            team: t.id,
+            team_name: t.name,
+            mobile: t.mobile,
+            day: today,
+            volunteers,
+            totals,
+        }))
+    }
+
+    /// The funnel over the eligible residents of the households a team has now.
+    fn team_progress(&self, team: &TeamId, as_of: Date) -> Result<Progress> {
+        let cutoff = self.eligible_cutoff(as_of)?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT COUNT(*), COALESCE(SUM(visited), 0), COALESCE(SUM(elig), 0),
+                    COALESCE(SUM(cccd), 0), COALESCE(SUM(level2), 0),
+                    COALESCE(SUM(activated), 0), COALESCE(SUM(guided), 0)
+             FROM (SELECT hh.n_visits > 0 AS visited,
+                          SUM(r.elig) AS elig,
+                          SUM(r.elig AND r.cccd = 2) AS cccd,
+                          SUM(r.elig AND r.level2 = 1) AS level2,
+                          SUM(r.elig AND r.activation > 0) AS activated,
+                          SUM(r.elig AND r.guided = 1) AS guided
+                   FROM ({ASSIGNED_HOUSEHOLDS}) hh
+                   LEFT JOIN (SELECT household_id, cccd, level2, activation, guided,
+                                     {ELIGIBLE} AS elig
+                              FROM p_residents) r ON r.household_id = hh.id
+                   WHERE hh.team = :team
+                   GROUP BY hh.id)"
+        ))?;
+        Ok(stmt.query_row(
+            rusqlite::named_params! { ":cutoff": cutoff, ":team": team.as_str() },
+            |r| {
+                Ok(Progress {
+                    households: r.get(0)?,
+                    visited_households: r.get(1)?,
+                    eligible: r.get(2)?,
+                    cccd: r.get(3)?,
+                    level2: r.get(4)?,
+                    activated: r.get(5)?,
+                    guided: r.get(6)?,
+                })
+            },
+        )?)
     }
 }
 

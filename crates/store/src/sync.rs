@@ -62,7 +62,8 @@ fn check_identity(id: &str, kind: DocKind, doc: &impl ReadDoc, empty: bool) -> R
 }
 
 /// Refuses merged changes that do what the device's policy does not allow. Visits are
-/// append-only for everyone; corrections and the imported baseline are for leads and the office.
+/// append-only for everyone; corrections, the imported baseline and hard-case flags are for leads
+/// and the office.
 fn check_policy(
     id: &str,
     policy: &gocua_sync::MergePolicy,
@@ -111,6 +112,9 @@ fn check_policy(
         .any(|c| !before.corrections.iter().any(|b| b.id == c.id))
     {
         return forbidden("correct residents");
+    }
+    if after.hard_cases != before.hard_cases {
+        return forbidden("flag hard cases");
     }
     for r in &after.household.residents {
         if let Some(b) = before.household.residents.iter().find(|b| b.id == r.id)

@@ -1,8 +1,11 @@
-//! Local writes: the ward plan, household imports, visits, corrections and resident edits.
+//! Local writes: the ward plan, household imports, visits, corrections, resident edits and
+//! hard-case flags.
 //! Each goes through `Store::write_docs`, so change bytes and projection rows commit together.
 
 use automerge::{ROOT, ReadDoc};
-use gocua_domain::{Correction, Household, HouseholdId, Resident, Visit};
+use gocua_domain::{
+    Assignment, Correction, HardCase, HardCaseMark, Household, HouseholdId, Resident, Visit,
+};
 use serde::Serialize;
 
 use crate::docs::Presence;
@@ -145,6 +148,80 @@ impl Store {
             },
         )?;
         Ok(())
+    }
+
+    /// Flags hard-case reasons on a household and, with `route`, hands the household to that
+    /// team (the plan's single-household assignment) in the same transaction, so the household
+    /// never carries a flag without its routing or the other way round.
+    pub fn flag_hard_case(
+        &mut self,
+        household: &HouseholdId,
+        marks: &[HardCaseMark],
+        route: Option<Assignment>,
+    ) -> Result<()> {
+        let mut items = vec![(
+            household.to_string(),
+            DocKind::Household,
+            Presence::Existing,
+        )];
+        let route = route.map(|a| PlanEntry::HouseholdAssignment {
+            household: household.clone(),
+            assignment: Some(a),
+        });
+        if route.is_some() {
+            items.push((PLAN_DOC_ID.to_string(), DocKind::Plan, Presence::Existing));
+        }
+        self.write_docs(items, |i, _, doc| match (i, &route) {
+            (0, _) => marks
+                .iter()
+                .try_for_each(|m| household_doc::put_hard_case(doc, m)),
+            (_, Some(entry)) => plan_doc::put_entries(doc, std::slice::from_ref(entry)),
+            _ => Ok(()),
+        })?;
+        Ok(())
+    }
+
+    /// Clears hard-case reasons of a household (all of them when `reasons` is empty) and
+    /// returns those that were set. With `hand_back`, the household's own assignment is removed
+    /// too, so it goes back to whoever has its street.
+    pub fn clear_hard_cases(
+        &mut self,
+        household: &HouseholdId,
+        reasons: &[HardCase],
+        hand_back: bool,
+    ) -> Result<Vec<HardCase>> {
+        let reasons: Vec<HardCase> = if reasons.is_empty() {
+            HardCase::ALL.to_vec()
+        } else {
+            reasons.to_vec()
+        };
+        let mut items = vec![(
+            household.to_string(),
+            DocKind::Household,
+            Presence::Existing,
+        )];
+        let back = PlanEntry::HouseholdAssignment {
+            household: household.clone(),
+            assignment: None,
+        };
+        if hand_back {
+            items.push((PLAN_DOC_ID.to_string(), DocKind::Plan, Presence::Existing));
+        }
+        let mut cleared = Vec::new();
+        self.write_docs(items, |i, _, doc| {
+            if i == 0 {
+                cleared.clear();
+                for r in &reasons {
+                    if household_doc::clear_hard_case(doc, *r)? {
+                        cleared.push(*r);
+                    }
+                }
+                Ok(())
+            } else {
+                plan_doc::put_entries(doc, std::slice::from_ref(&back))
+            }
+        })?;
+        Ok(cleared)
     }
 
     /// Adds or edits one resident of an existing household.

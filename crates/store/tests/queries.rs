@@ -101,6 +101,7 @@ fn tiny() -> (tempfile::TempDir, Store) {
                 id: id("t-1"),
                 name: "Tổ công tác 1".into(),
                 lead: None,
+                mobile: false,
             }),
             PlanEntry::StreetAssignment {
                 street: id("s-1"),
@@ -588,6 +589,7 @@ fn streets_and_assignments() {
                 id: id("t-2"),
                 name: "Tổ công tác 2".into(),
                 lead: None,
+                mobile: false,
             }),
             PlanEntry::HouseholdAssignment {
                 household: id("h-a"),

@@ -1054,11 +1054,13 @@ fn golden_v1_database_opens_with_current_code() {
             p_volunteers (9)
             p_street_assign (8)
             p_household_assign (2)
+            p_team_sessions (0)
             p_households (8)
             p_residents (30)
             p_visits (29)
             p_visit_actions (39)
             p_corrections (7)
+            p_hard_cases (0)
             residents found by their own name in the search index: 30
             ward: Phường Láng Hạ
             campaign: Chiến dịch 90 ngày đêm

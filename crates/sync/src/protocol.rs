@@ -88,7 +88,8 @@ pub fn credit_refusal(author: &Author, v: &gocua_domain::Visit) -> Option<&'stat
 /// edits). Decided by the hub per device; a phone trusts its hub.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MergePolicy {
-    /// Lead corrections (the only way down the funnel) and changes to the imported baseline.
+    /// Lead corrections (the only way down the funnel), changes to the imported baseline and
+    /// hard-case flags.
     pub may_correct: bool,
     /// When set, every visit a merge adds must be written by a known actor and credited as
     /// that actor's device may credit it (a volunteer's device: only its own volunteer; leads

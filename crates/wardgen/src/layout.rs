@@ -1,5 +1,5 @@
 //! The ward's geography (groups, phố and đường with their ngõ and ngách), its organisations,
-//! teams and volunteers, the street assignments and the campaign.
+//! teams and volunteers (with one mobile team), the street assignments and the campaign.
 
 use gocua_domain::{
     Assignment, Campaign, Gender, Group, GroupKind, Household, Org, OrgKind, Role, Street,
@@ -177,6 +177,7 @@ pub(crate) fn staff(rng: &mut impl Rng, spec: &WardSpec, layout: &Layout) -> Sta
             id: make_id(format!("t-{i:02}")),
             name: format!("Tổ công tác {i}"),
             lead: None,
+            mobile: false,
         })
         .collect();
     let mut teams = teams;
@@ -259,6 +260,59 @@ pub(crate) fn staff(rng: &mut impl Rng, spec: &WardSpec, layout: &Layout) -> Sta
         members,
         team_of_street,
     }
+}
+
+/// Members of the mobile team: lead first, then the members' organisations (police, the women's
+/// union, the veterans' association, which the wardgen's `staff` lists as 0, 2 and 6).
+const MOBILE_ORGS: [usize; 3] = [0, 2, 6];
+
+/// The ward's mobile team (tổ lưu động): no streets of its own; it takes the hard cases other
+/// teams flag (elderly, bedridden, disabled residents, and those needing an interpreter). It is
+/// drawn from its own random stream and numbered after the other teams and volunteers, so adding
+/// it leaves them, their streets and the visit history exactly as they were.
+pub(crate) fn mobile_team(
+    rng: &mut impl Rng,
+    spec: &WardSpec,
+    orgs: &[Org],
+    teams: &mut Vec<Team>,
+    volunteers: &mut Vec<Volunteer>,
+) {
+    if spec.teams == 0 || orgs.len() <= MOBILE_ORGS[2] {
+        return;
+    }
+    let id: gocua_domain::TeamId = make_id(format!("t-{:02}", teams.len() + 1));
+    let mut team = Team {
+        id: id.clone(),
+        name: "Tổ lưu động".to_string(),
+        lead: None,
+        mobile: true,
+    };
+    for (k, org) in MOBILE_ORGS.into_iter().enumerate() {
+        let vid: VolunteerId = make_id(format!("p-{:02}", volunteers.len() + 1));
+        let gender = match orgs[org].kind {
+            OrgKind::WomensUnion => Gender::Female,
+            _ if rng.gen_bool(0.5) => Gender::Male,
+            _ => Gender::Female,
+        };
+        let age = match orgs[org].kind {
+            OrgKind::Other => rng.gen_range(55..=70),
+            _ => rng.gen_range(28..=50),
+        };
+        let family = family_name(rng);
+        let name = full_name(rng, family, gender, age);
+        if k == 0 {
+            team.lead = Some(vid.clone());
+        }
+        volunteers.push(Volunteer {
+            id: vid,
+            name,
+            org: orgs[org].id.clone(),
+            team: Some(id.clone()),
+            role: if k == 0 { Role::Lead } else { Role::Volunteer },
+            phone: phone_number(rng),
+        });
+    }
+    teams.push(team);
 }
 
 /// "Chiến dịch 90 ngày đêm", started a few weeks before `today`, with targets derived from the

@@ -28,6 +28,8 @@ pub struct WardSpec {
     pub households: usize,
     pub groups: usize,
     pub streets: usize,
+    /// Door-to-door teams sharing the streets. A ward with any also gets one mobile team (tổ
+    /// lưu động) of 3 more volunteers, with no streets, numbered after them.
     pub teams: usize,
     pub volunteers: usize,
     pub sites: usize,
@@ -91,6 +93,7 @@ enum Stream {
     Sites = 3,
     Staff = 4,
     History = 5,
+    Mobile = 6,
 }
 
 fn rng_for(spec: &WardSpec, stream: Stream) -> ChaCha8Rng {
@@ -119,14 +122,22 @@ pub fn generate(spec: &WardSpec) -> GeneratedWard {
         &layout,
         &households,
     );
+    let (mut teams, mut volunteers) = (staff.teams, staff.volunteers);
+    layout::mobile_team(
+        &mut rng_for(spec, Stream::Mobile),
+        spec,
+        &staff.orgs,
+        &mut teams,
+        &mut volunteers,
+    );
     GeneratedWard {
         ward: layout.ward,
         campaign,
         groups: layout.groups,
         streets: layout.streets.into_iter().map(|s| s.street).collect(),
         orgs: staff.orgs,
-        teams: staff.teams,
-        volunteers: staff.volunteers,
+        teams,
+        volunteers,
         street_assignments: staff.street_assignments,
         households,
         visits,

@@ -160,8 +160,17 @@ fn small_ward_reads_like_a_ward() {
     let w = generate(&WardSpec::small(7));
     assert_eq!(w.groups.len(), 4);
     assert_eq!(w.streets.len(), 8);
-    assert_eq!(w.teams.len(), 3);
-    assert_eq!(w.volunteers.len(), 9);
+    // Three door-to-door teams of three, and the mobile team (tổ lưu động) of three more.
+    assert_eq!(w.teams.len(), 4);
+    assert_eq!(w.volunteers.len(), 12);
+    assert_eq!(
+        w.teams
+            .iter()
+            .filter(|t| t.mobile)
+            .map(|t| t.id.as_str())
+            .collect::<Vec<_>>(),
+        ["t-04"]
+    );
     assert_eq!(
         w.households
             .iter()
@@ -203,6 +212,7 @@ fn small_ward_reads_like_a_ward() {
         t-01 Tổ công tác 1: p-01 Đỗ Thu Bích (Lead, o-01); p-02 Lý Gia Tuấn (Volunteer, o-04); p-03 Vũ Đức Trung (Volunteer, o-02)
         t-02 Tổ công tác 2: p-04 Phạm Hải Nhi (Lead, o-01); p-05 Lại Minh Lực (Volunteer, o-05); p-06 Thái Thanh Lý (Volunteer, o-02)
         t-03 Tổ công tác 3: p-07 Lê Bảo Liên (Lead, o-01); p-08 Nguyễn Thu Liên (Volunteer, o-02); p-09 Ngô Minh Huy (Volunteer, o-05)
+        t-04 Tổ lưu động: p-10 Phạm Hữu Minh (Lead, o-01); p-11 Triệu Thị Khánh (Volunteer, o-03); p-12 Trương Thị Nguyệt (Volunteer, o-07)
         households 62, residents 243, visits 30
         h-00001 Home [s-001 g-01] Số 1, Phố Ngô Quyền, Tổ dân phố 1, Phường Ngọc Hà
           r-00001-1 Nguyễn Văn Sơn 1970 Male cccd=001070002368 phone=0702920484 cccd l2 act2 guided
@@ -470,7 +480,14 @@ fn every_street_is_assigned_to_a_team_with_one_lead() {
             .iter()
             .filter(|v| v.team.as_ref() == Some(&t.id))
             .collect();
-        assert_eq!(members.len(), 4, "{}", t.id);
+        // Ten teams of four, and the mobile team of three, with no streets of its own.
+        assert_eq!(members.len(), if t.mobile { 3 } else { 4 }, "{}", t.id);
+        assert_eq!(
+            w.street_assignments.iter().any(|(_, a)| a.team == t.id),
+            !t.mobile,
+            "{}",
+            t.id
+        );
         let leads: Vec<_> = members
             .iter()
             .filter(|v| v.role == gocua_domain::Role::Lead)

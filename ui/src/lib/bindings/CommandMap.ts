@@ -3,13 +3,18 @@ import type { AssignHousehold } from "./AssignHousehold";
 import type { AssignStreet } from "./AssignStreet";
 import type { Assigned } from "./Assigned";
 import type { BookRevisit } from "./BookRevisit";
+import type { ByTeam } from "./ByTeam";
 import type { Correct } from "./Correct";
 import type { Correction } from "./Correction";
 import type { CreateWard } from "./CreateWard";
 import type { DayRow } from "./DayRow";
 import type { DemoReport } from "./DemoReport";
+import type { FlagHardCase } from "./FlagHardCase";
 import type { GenerateDemo } from "./GenerateDemo";
 import type { GetHousehold } from "./GetHousehold";
+import type { HardCaseCleared } from "./HardCaseCleared";
+import type { HardCaseFlagged } from "./HardCaseFlagged";
+import type { HardCaseRow } from "./HardCaseRow";
 import type { HouseholdRow } from "./HouseholdRow";
 import type { HouseholdView } from "./HouseholdView";
 import type { Import } from "./Import";
@@ -20,11 +25,17 @@ import type { ProgressBy } from "./ProgressBy";
 import type { ProgressRow } from "./ProgressRow";
 import type { Rebuilt } from "./Rebuilt";
 import type { RecordVisit } from "./RecordVisit";
+import type { RemoveTeamSchedule } from "./RemoveTeamSchedule";
 import type { ResidentHit } from "./ResidentHit";
 import type { Search } from "./Search";
+import type { SessionRemoved } from "./SessionRemoved";
 import type { SetIdentity } from "./SetIdentity";
+import type { SetTeamSchedule } from "./SetTeamSchedule";
 import type { StreetRow } from "./StreetRow";
+import type { TeamBoard } from "./TeamBoard";
 import type { TeamRow } from "./TeamRow";
+import type { TeamSession } from "./TeamSession";
+import type { UnflagHardCase } from "./UnflagHardCase";
 import type { Visit } from "./Visit";
 import type { WardCreated } from "./WardCreated";
 import type { WhoAmI } from "./WhoAmI";
@@ -50,6 +61,13 @@ export type CommandMap = {
   set_identity: { args: SetIdentity; response: WhoAmI };
   whoami: { args: null; response: WhoAmI };
   list_teams: { args: null; response: Array<TeamRow> };
+  flag_hard_case: { args: FlagHardCase; response: HardCaseFlagged };
+  unflag_hard_case: { args: UnflagHardCase; response: HardCaseCleared };
+  hard_cases: { args: ByTeam; response: Array<HardCaseRow> };
+  set_team_schedule: { args: SetTeamSchedule; response: TeamSession };
+  remove_team_schedule: { args: RemoveTeamSchedule; response: SessionRemoved };
+  team_schedule: { args: ByTeam; response: Array<TeamSession> };
+  team_board: { args: ByTeam; response: TeamBoard };
 };
 
 /** Wire names in the order of the Rust `Command` enum. */
@@ -73,4 +91,11 @@ export const COMMANDS = [
   "set_identity",
   "whoami",
   "list_teams",
+  "flag_hard_case",
+  "unflag_hard_case",
+  "hard_cases",
+  "set_team_schedule",
+  "remove_team_schedule",
+  "team_schedule",
+  "team_board",
 ] as const;

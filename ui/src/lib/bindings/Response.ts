@@ -3,14 +3,20 @@ import type { Assigned } from "./Assigned";
 import type { Correction } from "./Correction";
 import type { DayRow } from "./DayRow";
 import type { DemoReport } from "./DemoReport";
+import type { HardCaseCleared } from "./HardCaseCleared";
+import type { HardCaseFlagged } from "./HardCaseFlagged";
+import type { HardCaseRow } from "./HardCaseRow";
 import type { HouseholdRow } from "./HouseholdRow";
 import type { HouseholdView } from "./HouseholdView";
 import type { ImportReport } from "./ImportReport";
 import type { ProgressRow } from "./ProgressRow";
 import type { Rebuilt } from "./Rebuilt";
 import type { ResidentHit } from "./ResidentHit";
+import type { SessionRemoved } from "./SessionRemoved";
 import type { StreetRow } from "./StreetRow";
+import type { TeamBoard } from "./TeamBoard";
 import type { TeamRow } from "./TeamRow";
+import type { TeamSession } from "./TeamSession";
 import type { Visit } from "./Visit";
 import type { WardCreated } from "./WardCreated";
 import type { WhoAmI } from "./WhoAmI";
@@ -18,4 +24,4 @@ import type { WhoAmI } from "./WhoAmI";
 /**
  * What a command returns. Serialised without a tag: each command has one response shape.
  */
-export type Response = WardCreated | ImportReport | DemoReport | Array<StreetRow> | Array<HouseholdRow> | HouseholdView | Visit | Correction | Assigned | Array<ProgressRow> | Array<DayRow> | Array<ResidentHit> | Rebuilt | WhoAmI | Array<TeamRow>;
+export type Response = WardCreated | ImportReport | DemoReport | Array<StreetRow> | Array<HouseholdRow> | HouseholdView | Visit | Correction | Assigned | Array<ProgressRow> | Array<DayRow> | Array<ResidentHit> | Rebuilt | WhoAmI | Array<TeamRow> | HardCaseFlagged | HardCaseCleared | Array<HardCaseRow> | TeamSession | SessionRemoved | Array<TeamSession> | TeamBoard;
