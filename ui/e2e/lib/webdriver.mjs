@@ -17,6 +17,7 @@ export class WebDriver {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ capabilities: { alwaysMatch: capabilities } }),
+          signal: AbortSignal.timeout(ms),
         });
         const body = await r.json();
         if (r.ok) return new WebDriver(base, body.value.sessionId);
@@ -35,6 +36,7 @@ export class WebDriver {
       method,
       headers: { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(120000),
     });
     const json = await r.json();
     if (!r.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json.value)}`);
