@@ -67,14 +67,21 @@ fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Why a request is refused, before it is turned into a response.
+type Refusal = (StatusCode, CommandError);
+
+fn refused((status, e): Refusal) -> Response {
+    error(status, e)
+}
+
 /// Refuses what did not come from this shell's own page.
-fn check_caller(h: &HeaderMap, lang: Lang) -> Result<(), Response> {
+fn check_caller(h: &HeaderMap, lang: Lang) -> Result<(), Refusal> {
     let host = h
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let forbidden = |vi: &str, en: &str| {
-        error(
+        (
             StatusCode::FORBIDDEN,
             CommandError::new("forbidden_origin", lang.pick(vi, en)),
         )
@@ -101,7 +108,7 @@ fn check_caller(h: &HeaderMap, lang: Lang) -> Result<(), Response> {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
     if !json_body {
-        return Err(error(
+        return Err((
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             CommandError::new(
                 "bad_content_type",
@@ -115,10 +122,10 @@ fn check_caller(h: &HeaderMap, lang: Lang) -> Result<(), Response> {
     Ok(())
 }
 
-fn parse_body<T: for<'de> Deserialize<'de>>(body: &Bytes, lang: Lang) -> Result<T, Response> {
+fn parse_body<T: for<'de> Deserialize<'de>>(body: &Bytes, lang: Lang) -> Result<T, Refusal> {
     let raw: &[u8] = if body.is_empty() { b"null" } else { body };
     serde_json::from_slice(raw).map_err(|e| {
-        error(
+        (
             StatusCode::BAD_REQUEST,
             CommandError::new(
                 "bad_json",
@@ -139,11 +146,11 @@ async fn command(
 ) -> Response {
     let lang = lang(&h);
     if let Err(r) = check_caller(&h, lang) {
-        return r;
+        return refused(r);
     }
     let args: serde_json::Value = match parse_body(&body, lang) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return refused(r),
     };
     // Commands are synchronous SQLite work: off the async threads.
     let s2 = s.clone();
@@ -160,7 +167,7 @@ async fn command(
 async fn status(State(s): State<Arc<Served>>, h: HeaderMap) -> Response {
     let lang = lang(&h);
     if let Err(r) = check_caller(&h, lang) {
-        return r;
+        return refused(r);
     }
     json(s.shell.status(lang))
 }
@@ -168,7 +175,7 @@ async fn status(State(s): State<Arc<Served>>, h: HeaderMap) -> Response {
 async fn sync(State(s): State<Arc<Served>>, h: HeaderMap) -> Response {
     let lang = lang(&h);
     if let Err(r) = check_caller(&h, lang) {
-        return r;
+        return refused(r);
     }
     json(s.shell.sync(lang, &mut |_| {}).await)
 }
@@ -184,11 +191,11 @@ struct PairBody {
 async fn pair(State(s): State<Arc<Served>>, h: HeaderMap, body: Bytes) -> Response {
     let lang = lang(&h);
     if let Err(r) = check_caller(&h, lang) {
-        return r;
+        return refused(r);
     }
     let b: PairBody = match parse_body(&body, lang) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return refused(r),
     };
     let name = b.device_name.unwrap_or_else(|| "trình duyệt".into());
     match s.shell.pair(&b.payload, &name, lang).await {
