@@ -25,15 +25,15 @@ async function main() {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs() });
   const started = [];
   try {
-    const rows = hub.query(['households', '--limit', '100000']);
-    const first = rows.find((h) => h.volunteer && h.n_residents >= 4) ?? rows[0];
+    const team = hub.query(['team', 'list']).find((t) => t.members.some((m) => m.role === 'volunteer'));
+    const volunteer = team.members.find((m) => m.role === 'volunteer').id;
     const vol = await new Phone('shots-vol').start();
     const lead = await new Phone('shots-lead').start();
     const fresh = await new Phone('shots-new').start();
     started.push(vol, lead, fresh);
     for (const [phone, pairing] of [
-      [vol, hub.pairing({ volunteer: first.volunteer })],
-      [lead, hub.pairing({ role: 'lead', team: first.team })],
+      [vol, hub.pairing({ volunteer })],
+      [lead, hub.pairing({ role: 'lead', team: team.id })],
     ]) {
       await fetch(`${phone.url}api/v1/shell/pair`, {
         method: 'POST',
@@ -42,7 +42,8 @@ async function main() {
       });
       await fetch(`${phone.url}api/v1/shell/sync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'null' });
     }
-    const hh = (await command(vol, 'list_households', { filter: {} }))[0];
+    const list = await command(vol, 'list_households', { filter: {} });
+    const hh = list.find((h) => h.kind === 'home' && h.n_residents >= 4) ?? list[0];
     const screens = [
       ['pair', fresh, '#/'],
       ['home', vol, '#/'],
