@@ -32,6 +32,7 @@ async function main() {
   const hub = await new Hub(households, 9).start();
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs() });
   let phone = await new Phone('bench').start();
+  let volunteerPhone;
   try {
     // A lead without a team leads the ward: the phone holds every household.
     await post(phone, 'api/v1/shell/pair', { payload: hub.pairing({ role: 'lead' }), device_name: 'bench' });
@@ -87,11 +88,16 @@ async function main() {
     });
     console.log(`scroll ${held} households top to bottom: ${scroll.frames} frames in ${ms(scroll.total)}, longest frame ${scroll.worst.toFixed(1)} ms, ${scroll.rows} rows in the DOM`);
 
-    // Tap to saved.
-    const list = await post(phone, 'api/v1/command/list_households', { filter: {} });
+    // Tap to saved, on a volunteer's phone (a ward-wide lead records for nobody).
+    const team = hub.query(['team', 'list']).find((t) => t.members.some((m) => m.role === 'volunteer'));
+    volunteerPhone = await new Phone('bench-vol').start();
+    const vp = volunteerPhone;
+    await post(vp, 'api/v1/shell/pair', { payload: hub.pairing({ volunteer: team.members.find((m) => m.role === 'volunteer').id }), device_name: 'bench' });
+    await post(vp, 'api/v1/shell/sync', null);
+    const list = await post(vp, 'api/v1/command/list_households', { filter: {} });
     const taps = [];
     for (const h of list.slice(0, quick ? 4 : 15)) {
-      await page.goto(`${phone.url}#/h/${h.id}/visit`);
+      await page.goto(`${vp.url}#/h/${h.id}/visit`);
       await page.getByRole('button', { name: 'Không có ai ở nhà' }).click();
       const save = page.getByRole('button', { name: 'Lưu', exact: true });
       await save.waitFor();
@@ -101,18 +107,24 @@ async function main() {
         btn.click();
         for (;;) {
           if (document.body.innerText.includes('Đã lưu')) return performance.now() - t0;
+          const refused = document.querySelector('[role="alert"]');
+          if (refused) throw new Error(`not saved: ${refused.textContent}`);
+          if (performance.now() - t0 > 10000) throw new Error('not saved after 10 s');
           await new Promise((r) => setTimeout(r, 1));
         }
       });
       taps.push(t);
-      await page.waitForTimeout(50);
+      // The toast goes before the next visit is timed.
+      await page.getByText('Đã lưu').first().waitFor({ state: 'detached', timeout: 15000 });
     }
     console.log(`tap "Lưu" to "Đã lưu" (durable write): p50 ${ms(pct(taps, 50))}, p95 ${ms(pct(taps, 95))}, n=${taps.length}`);
     await context.close();
   } finally {
     await browser.close();
-    await phone.stop();
-    phone.cleanup();
+    for (const p of [phone, volunteerPhone].filter(Boolean)) {
+      await p.stop();
+      p.cleanup();
+    }
     await hub.stop();
     hub.cleanup();
   }

@@ -1,46 +1,15 @@
 //! The command table through `dispatch_json`, as the HTTP API and the Tauri app call it: every
 //! command, the permission rules, imports that import nothing on errors, and visiting windows.
 
-use gocua_app::{App, COMMANDS, CommandError};
+use gocua_app::COMMANDS;
 use gocua_domain::{Lang, Timestamp};
 use serde_json::{Value, json};
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    app: App,
-}
+mod support;
+
+use support::Fixture;
 
 impl Fixture {
-    fn new() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let mut app = App::open(&dir.path().join("replica.sqlite"), Lang::Vi).unwrap();
-        // The generated ward's "today", in the urban visiting window.
-        app.set_clock(Some(Timestamp::parse_local("2026-11-22 19:00").unwrap()));
-        Fixture { _dir: dir, app }
-    }
-
-    /// A fixture holding the small generated ward (the identity becomes one of its leads).
-    fn demo() -> Fixture {
-        let mut f = Fixture::new();
-        let report = f.ok("generate_demo", json!({"seed": 1, "households": 60}));
-        assert!(report["households"].as_u64().unwrap() >= 60, "{report}");
-        f
-    }
-
-    fn ok(&mut self, cmd: &str, args: Value) -> Value {
-        match self.app.dispatch_json(cmd, args.clone()) {
-            Ok(v) => v,
-            Err(e) => panic!("{cmd} {args}: {e:?}"),
-        }
-    }
-
-    fn err(&mut self, cmd: &str, args: Value) -> CommandError {
-        match self.app.dispatch_json(cmd, args.clone()) {
-            Ok(v) => panic!("{cmd} {args} should fail, got {v}"),
-            Err(e) => e,
-        }
-    }
-
     fn ward_activated(&mut self) -> u64 {
         self.ok("progress", json!({"by": "ward"}))[0]["progress"]["activated"]
             .as_u64()

@@ -1,45 +1,25 @@
 //! A team lead's commands through `dispatch_json`: hard cases routed to the mobile team, the
 //! team schedule and the team board, with the refusals that leave everything unchanged.
 
-use gocua_app::{App, CommandError};
-use gocua_domain::{Lang, Role, Team, TeamId, Timestamp};
+use gocua_domain::{Lang, Role, Team, TeamId};
 use gocua_store::PlanEntry;
 use serde_json::{Value, json};
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    app: App,
+mod support;
+
+use support::Fixture;
+
+/// The small generated ward ("today" 2026-11-22 19:00), used by the lead of t-01; t-04 is its
+/// mobile team.
+fn lead_demo() -> Fixture {
+    let mut f = Fixture::demo();
+    let who = f.ok("whoami", Value::Null);
+    assert_eq!(who["identity"]["role"], "lead");
+    assert_eq!(who["identity"]["team"], "t-01");
+    f
 }
 
 impl Fixture {
-    /// The small generated ward ("today" 2026-11-22 19:00), used by the lead of t-01; t-04 is
-    /// its mobile team.
-    fn demo() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let mut app = App::open(&dir.path().join("replica.sqlite"), Lang::Vi).unwrap();
-        app.set_clock(Some(Timestamp::parse_local("2026-11-22 19:00").unwrap()));
-        let mut f = Fixture { _dir: dir, app };
-        f.ok("generate_demo", json!({"seed": 1, "households": 60}));
-        let who = f.ok("whoami", Value::Null);
-        assert_eq!(who["identity"]["role"], "lead");
-        assert_eq!(who["identity"]["team"], "t-01");
-        f
-    }
-
-    fn ok(&mut self, cmd: &str, args: Value) -> Value {
-        match self.app.dispatch_json(cmd, args.clone()) {
-            Ok(v) => v,
-            Err(e) => panic!("{cmd} {args}: {e:?}"),
-        }
-    }
-
-    fn err(&mut self, cmd: &str, args: Value) -> CommandError {
-        match self.app.dispatch_json(cmd, args.clone()) {
-            Ok(v) => panic!("{cmd} {args} should fail, got {v}"),
-            Err(e) => e,
-        }
-    }
-
     fn household_of(&mut self, team: &str) -> String {
         let rows = self.ok("list_households", json!({"filter": {"team": team}}));
         rows[0]["id"].as_str().unwrap().to_string()
@@ -64,7 +44,7 @@ impl Fixture {
 
 #[test]
 fn a_lead_flags_a_household_of_their_team_and_it_waits_with_the_mobile_team() {
-    let mut f = Fixture::demo();
+    let mut f = lead_demo();
     let hid = f.household_of("t-01");
     let flagged = f.ok(
         "flag_hard_case",
@@ -130,7 +110,7 @@ fn a_lead_flags_a_household_of_their_team_and_it_waits_with_the_mobile_team() {
 
 #[test]
 fn flagging_is_refused_to_volunteers_and_other_teams_leads_and_changes_nothing() {
-    let mut f = Fixture::demo();
+    let mut f = lead_demo();
     let mine = f.household_of("t-01");
     let theirs = f.household_of("t-02");
     let before = f.dump();
@@ -197,7 +177,7 @@ fn flagging_is_refused_to_volunteers_and_other_teams_leads_and_changes_nothing()
 
 #[test]
 fn with_several_mobile_teams_the_lead_chooses_one() {
-    let mut f = Fixture::demo();
+    let mut f = lead_demo();
     f.app
         .store_mut()
         .put_plan(&[PlanEntry::Team(Team {
@@ -229,7 +209,7 @@ fn with_several_mobile_teams_the_lead_chooses_one() {
 
 #[test]
 fn a_team_schedule_is_kept_sorted_updated_and_removed_by_its_lead() {
-    let mut f = Fixture::demo();
+    let mut f = lead_demo();
     let late = f.ok(
         "set_team_schedule",
         json!({"team": "t-01", "date": "2026-11-25", "start": "18:00", "end": "21:30",
@@ -340,7 +320,7 @@ fn a_team_schedule_is_kept_sorted_updated_and_removed_by_its_lead() {
 
 #[test]
 fn the_team_board_counts_each_members_work_and_today() {
-    let mut f = Fixture::demo();
+    let mut f = lead_demo();
     let board = f.ok("team_board", Value::Null);
     assert_eq!(board["team"], "t-01");
     assert_eq!(board["day"], "2026-11-22");

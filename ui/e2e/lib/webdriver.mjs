@@ -43,32 +43,28 @@ export class WebDriver {
     return json.value;
   }
 
-  /** The first element matching `css`, waiting up to `ms` for it. */
-  async find(css, ms = 15000) {
+  /** The first element found `using` a strategy, waiting up to `ms` for it. */
+  async locate(using, value, ms = 15000) {
     const until = Date.now() + ms;
     for (;;) {
       try {
-        const v = await this.cmd('POST', '/element', { using: 'css selector', value: css });
+        const v = await this.cmd('POST', '/element', { using, value });
         return v[ELEMENT];
       } catch (e) {
-        if (Date.now() > until) throw new Error(`no element ${css}: ${e.message}`);
+        if (Date.now() > until) throw new Error(`no element ${value}: ${e.message}`);
         await new Promise((res) => setTimeout(res, 200));
       }
     }
   }
 
-  /** The first element matching an XPath expression, waiting up to `ms` for it. */
-  async findXpath(xpath, ms = 15000) {
-    const until = Date.now() + ms;
-    for (;;) {
-      try {
-        const v = await this.cmd('POST', '/element', { using: 'xpath', value: xpath });
-        return v[ELEMENT];
-      } catch (e) {
-        if (Date.now() > until) throw new Error(`no element ${xpath}: ${e.message}`);
-        await new Promise((res) => setTimeout(res, 200));
-      }
-    }
+  /** The first element matching `css`. */
+  find(css, ms) {
+    return this.locate('css selector', css, ms);
+  }
+
+  /** The first element matching an XPath expression. */
+  findXpath(xpath, ms) {
+    return this.locate('xpath', xpath, ms);
   }
 
   async click(css) {
