@@ -316,13 +316,14 @@ describe('team figures', () => {
 });
 
 describe('the demo', () => {
-  it('lists its teams, a member holding nothing at 0, and offers the other team', async () => {
+  it('lists its teams (the mobile team last), a member holding nothing at 0, and offers the other team', async () => {
     const demo = demoTransport(() => 'vi', 40, 'lead');
     setTransport(demo);
     const teams = await demo.call('list_teams', null);
     expect(teams.ok && teams.value.map((x) => [x.id, x.lead, x.members.map((m) => m.id)])).toEqual([
       ['t-01', 'p-05', ['p-05', 'p-06', 'p-07', 'p-09']],
       ['t-02', 'p-08', ['p-08', 'p-10']],
+      ['t-03', 'p-11', ['p-11', 'p-12']],
     ]);
     render(Team, { team: null });
     const khanh = await screen.findByTestId('team-volunteer-p-09');

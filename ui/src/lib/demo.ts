@@ -3,12 +3,18 @@
 // follows the command table's rules where the screens depend on them (visiting windows, funnel
 // only moving up); anything else answers `not_in_demo`. It is paired (pairing accepts any code),
 // syncs with made-up progress, with `?demo&lead` acts as a team lead (the team board, with two
-// teams from `list_teams`, one member of each holding nothing yet), and with
-// `?demo&unpaired` starts unpaired to show the pairing screen.
+// street teams and the ward's mobile team (tổ lưu động) from `list_teams`, one member of each
+// street team holding nothing yet, a few hard cases already routed to the mobile team, the
+// teams' evening sessions), and with `?demo&unpaired` starts unpaired to show the pairing screen.
 import type { Activation } from './bindings/Activation';
 import type { Blocker } from './bindings/Blocker';
 import type { CccdStatus } from './bindings/CccdStatus';
 import type { Funnel } from './bindings/Funnel';
+import type { BoardRow } from './bindings/BoardRow';
+import type { DayRow } from './bindings/DayRow';
+import type { HardCase } from './bindings/HardCase';
+import type { HardCaseMark } from './bindings/HardCaseMark';
+import type { HardCaseRow } from './bindings/HardCaseRow';
 import type { HouseholdRow } from './bindings/HouseholdRow';
 import type { HouseholdView } from './bindings/HouseholdView';
 import type { Progress } from './bindings/Progress';
@@ -17,9 +23,12 @@ import type { Role } from './bindings/Role';
 import type { ResidentHit } from './bindings/ResidentHit';
 import type { ResidentRow } from './bindings/ResidentRow';
 import type { StreetRow } from './bindings/StreetRow';
+import type { TeamBoard } from './bindings/TeamBoard';
 import type { TeamRow } from './bindings/TeamRow';
+import type { TeamSession } from './bindings/TeamSession';
 import type { Visit } from './bindings/Visit';
 import { fold } from './fold';
+import { HARD_CASES } from './lead';
 import { dictFor } from './i18n/index.svelte';
 import { type LangSource, type PairInfo, type Result, type SyncStatus, type Transport, fail, ok } from './transport';
 import { now, parseHm, vnMidnight, vnParts } from './time';
@@ -169,7 +178,10 @@ const URBAN = { start: '18:00', end: '21:30' };
 const TEAMS: [string, string][] = [
   ['t-01', 'Tổ công tác số 1'],
   ['t-02', 'Tổ công tác số 2'],
+  ['t-03', 'Tổ lưu động phường'],
 ];
+/** The ward's mobile team (tổ lưu động): hard cases are routed to it. */
+const MOBILE = new Set(['t-03']);
 /** The roster: id, name, team. Khánh and Yến hold nothing yet, so the board shows them at 0. */
 const VOLUNTEERS: [string, string, string][] = [
   ['p-05', 'Trần Thu Hà', 't-01'],
@@ -178,9 +190,14 @@ const VOLUNTEERS: [string, string, string][] = [
   ['p-09', 'Hoàng Minh Khánh', 't-01'],
   ['p-08', 'Phạm Đức Anh', 't-02'],
   ['p-10', 'Ngô Thị Yến', 't-02'],
+  ['p-11', 'Đỗ Văn Thành', 't-03'],
+  ['p-12', 'Bùi Thị Lan', 't-03'],
 ];
 /** Each team's lead; the demo's own volunteer (p-05) leads team 1 when acting as a lead. */
-const LEADS: Record<string, string> = { 't-01': 'p-05', 't-02': 'p-08' };
+const LEADS: Record<string, string> = { 't-01': 'p-05', 't-02': 'p-08', 't-03': 'p-11' };
+/** The campaign's length and how far into it today is. */
+const CAMPAIGN_DAYS = 90;
+const CAMPAIGN_DAY = 30;
 const QUOTA = 20;
 
 export function demoTransport(lang: LangSource, households = 1000, role: Role = 'volunteer', paired = true): Transport {
@@ -210,6 +227,99 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
   const notFound = <T>(id: string): Promise<Result<T>> =>
     Promise.resolve(fail<T>('not_found', lang() === 'en' ? `No such household: "${id}"` : `Không tìm thấy hộ "${id}"`));
 
+  const en = () => lang() === 'en';
+  const refuse = <T>(code: string, vi: string, english: string): Promise<Result<T>> => Promise.resolve(fail<T>(code, en() ? english : vi));
+  const teamName = (id: string | null) => TEAMS.find(([t]) => t === id)?.[1] ?? null;
+  // A lead acts for their own team only (the demo's lead leads team 1); the office for any.
+  const notYours = <T>(team: string | null): Promise<Result<T>> | null =>
+    role === 'lead' && team !== 't-01'
+      ? refuse<T>('not_your_team', `Tổ trưởng chỉ được làm việc này cho tổ của mình, không phải tổ "${team ?? ''}"`, `A team lead may do this only for their own team, not "${team ?? ''}"`)
+      : role === 'volunteer'
+        ? refuse<T>('forbidden', 'Chỉ tổ trưởng hoặc văn phòng phường được làm việc này', 'Only team leads and the ward office can do this')
+        : null;
+
+  // The campaign: 90 days, today the 31st; `daily_progress` has a row for each.
+  const start = vnMidnight(now()) - CAMPAIGN_DAY * 86400;
+  const campaignDays = Array.from({ length: CAMPAIGN_DAYS }, (_, i) => vnDate(start + i * 86400 + 12 * 3600));
+  const dayAfter = (n: number) => campaignDays[CAMPAIGN_DAY + n] ?? vnDate(now());
+
+  // Hard cases already flagged and routed to the mobile team, one of them done.
+  const marks = new Map<string, HardCaseMark[]>();
+  const flagAt = now() - 2 * 86400;
+  const seed = (h: DemoHousehold | undefined, reasons: HardCase[], note: string) => {
+    if (!h) return;
+    marks.set(h.row.id, reasons.map((reason) => ({ reason, at: flagAt, by: 'p-05', ...(note ? { note } : {}) })));
+    own.add(h.row.id);
+    h.row.team = 't-03';
+    h.row.volunteer = null;
+  };
+  seed(data.find((h) => h.row.n_open > 0 && h.residents.some((r) => r.birth_year !== null && vnParts(now()).year - r.birth_year >= 70)) ?? data[6], ['elderly', 'bedridden'], 'Cụ nằm một chỗ ở tầng 2: mang máy đến tận giường');
+  seed(data.find((h, i) => i > 10 && h.row.n_open > 0 && !marks.has(h.row.id)), ['needs_interpreter'], 'Gia đình người Mông mới chuyển đến, cần người phiên dịch');
+  seed(data.find((h, i) => i > 20 && h.row.n_open === 0 && !marks.has(h.row.id)), ['disabled'], '');
+
+  const hardRows = (team: string | undefined): HardCaseRow[] => {
+    const first = (r: HardCaseRow) => Math.min(...r.reasons.map((m) => m.at));
+    return data
+      .filter((h) => marks.has(h.row.id) && (!team || h.row.team === team))
+      .map((h) => ({
+        household: { ...h.row },
+        reasons: [...(marks.get(h.row.id) ?? [])].sort((p, q) => HARD_CASES.indexOf(p.reason) - HARD_CASES.indexOf(q.reason)),
+        team_name: teamName(h.row.team),
+        mobile_team: h.row.team !== null && MOBILE.has(h.row.team),
+        done: h.row.n_open === 0,
+      }))
+      .sort((p, q) => Number(p.done) - Number(q.done) || first(p) - first(q) || p.household.id.localeCompare(q.household.id));
+  };
+
+  // The teams' sessions, as the ward prints them for residents.
+  let sessionSeq = 0;
+  const sessions: TeamSession[] = [
+    { id: 'ts-demo1', team: 't-01', date: dayAfter(1), start: '18:00', end: '21:00', place: 'Nhà văn hoá tổ dân phố 3', note: 'Mang theo thẻ căn cước và điện thoại', at: now() - 86400, by: 'p-05' },
+    { id: 'ts-demo2', team: 't-01', date: dayAfter(3), start: '19:00', end: '21:30', place: 'Sân nhà bà Lan, số 12 ngõ 12 Trúc Bạch', at: now() - 86400, by: 'p-05' },
+    { id: 'ts-demo3', team: 't-02', date: dayAfter(2), start: '18:30', end: '21:00', place: 'Nhà văn hoá tổ dân phố 4', at: now() - 86400, by: 'p-08' },
+    { id: 'ts-demo4', team: 't-03', date: dayAfter(1), start: '08:00', end: '11:00', place: 'Đến tận nhà các hộ ca khó', note: 'Mang máy đọc thẻ và máy tính bảng', at: now() - 86400, by: 'p-11' },
+  ];
+  const byDate = (p: TeamSession, q: TeamSession) => p.date.localeCompare(q.date) || p.start.localeCompare(q.start) || p.id.localeCompare(q.id);
+
+  const board = (team: string): TeamBoard | null => {
+    const name = teamName(team);
+    if (!name) return null;
+    const midnight = vnMidnight(now());
+    const mine = data.filter((h) => h.row.team === team);
+    const quotaOf = (v: string) => ({ done: Math.round(progressOf(data.filter((h) => h.row.volunteer === v)).guided / 2), quota: QUOTA });
+    const volunteers: BoardRow[] = VOLUNTEERS.filter(([, , t]) => t === team).map(([v, n]) => {
+      const held = data.filter((h) => h.row.volunteer === v);
+      const p = progressOf(held);
+      return {
+        volunteer: v,
+        name: n,
+        role: v === 'p-05' ? role : LEADS[team] === v ? 'lead' : 'volunteer',
+        households_assigned: held.length,
+        assigned_visited: p.visited_households,
+        households_visited: p.visited_households,
+        level2_collected: p.level2,
+        activated: p.activated,
+        quota: quotaOf(v),
+        visits_today: held.filter((h) => h.row.last_visit !== null && h.row.last_visit >= midnight).length,
+      };
+    });
+    return {
+      team,
+      team_name: name,
+      mobile: MOBILE.has(team),
+      day: vnDate(now()),
+      volunteers,
+      totals: {
+        progress: progressOf(mine),
+        unassigned_households: mine.filter((h) => !h.row.volunteer).length,
+        level2_collected: volunteers.reduce((n, v) => n + v.level2_collected, 0),
+        activated: volunteers.reduce((n, v) => n + v.activated, 0),
+        quota: { done: volunteers.reduce((n, v) => n + v.quota.done, 0), quota: QUOTA * volunteers.length },
+        visits_today: volunteers.reduce((n, v) => n + v.visits_today, 0),
+      },
+    };
+  };
+
   const transport: Transport = {
     kind: 'demo',
     async call(cmd, args) {
@@ -226,7 +336,7 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
           }) as never;
         case 'list_teams': {
           // p-05 is whoever the demo acts as; the other lead is always a lead.
-          const roleOf = (id: string): Role => (id === 'p-05' ? role : LEADS['t-02'] === id ? 'lead' : 'volunteer');
+          const roleOf = (id: string): Role => (id === 'p-05' ? role : Object.values(LEADS).includes(id) ? 'lead' : 'volunteer');
           const rows: TeamRow[] = TEAMS.map(([id, name]) => {
             const lead = LEADS[id] ?? null;
             return {
@@ -262,9 +372,110 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
           const midnight = vnMidnight(now());
           const today = data.filter((h) => h.row.last_visit !== null && h.row.last_visit >= midnight);
           const activated = progressOf(data).activated;
-          return answer([
-            { day: vnDate(now()), visits: today.reduce((n, h) => n + Math.max(1, h.visits.length), 0), households_visited: today.length, new_level2: 0, new_activations: 0, cumulative_activated: activated },
-          ]) as never;
+          const todayKey = vnDate(now());
+          // Every day of the campaign, as the store answers; the figures are today's only.
+          const rows: DayRow[] = campaignDays.map((day) =>
+            day === todayKey
+              ? { day, visits: today.reduce((n, h) => n + Math.max(1, h.visits.length), 0), households_visited: today.length, new_level2: 0, new_activations: 0, cumulative_activated: activated }
+              : { day, visits: 0, households_visited: 0, new_level2: 0, new_activations: 0, cumulative_activated: day < todayKey ? activated : 0 },
+          );
+          return answer(rows) as never;
+        }
+        case 'flag_hard_case': {
+          const f = a as { household: string; reasons: HardCase[]; note?: string; to_team?: string };
+          const h = byId.get(f.household);
+          if (!h) return notFound(f.household);
+          const reasons = HARD_CASES.filter((x) => f.reasons.includes(x));
+          if (reasons.length === 0) {
+            return refuse('no_hard_case_reason', 'Hãy chọn ít nhất một lý do: người cao tuổi, nằm liệt giường, khuyết tật, cần người phiên dịch tiếng dân tộc', 'Choose at least one reason: elderly, bedridden, disabled, needs an interpreter') as never;
+          }
+          const refused = notYours(h.row.team);
+          if (refused) return refused as never;
+          let to: string | null = null;
+          if (f.to_team) {
+            if (!MOBILE.has(f.to_team)) return refuse('not_mobile_team', `Tổ "${f.to_team}" không phải tổ lưu động`, `Team "${f.to_team}" is not a mobile team`) as never;
+            to = f.to_team;
+          } else if (!(h.row.team && MOBILE.has(h.row.team))) {
+            to = [...MOBILE][0] ?? null;
+          }
+          if (to === h.row.team) to = null;
+          const at = now();
+          const kept = (marks.get(h.row.id) ?? []).filter((m) => !reasons.includes(m.reason));
+          marks.set(h.row.id, [...kept, ...reasons.map((reason) => ({ reason, at, by: 'p-05', ...(f.note ? { note: f.note } : {}) }))]);
+          if (to) {
+            own.add(h.row.id);
+            h.row.team = to;
+            h.row.volunteer = null;
+          }
+          pending += 1;
+          return answer({ household: h.row.id, reasons: hardRows(undefined).find((r) => r.household.id === h.row.id)?.reasons ?? [], routed_to: to, team: h.row.team }) as never;
+        }
+        case 'unflag_hard_case': {
+          const u = a as { household: string; reasons?: HardCase[]; hand_back?: boolean };
+          const h = byId.get(u.household);
+          if (!h) return notFound(u.household);
+          const refused = notYours(h.row.team);
+          if (refused) return refused as never;
+          const had = (marks.get(h.row.id) ?? []).map((m) => m.reason);
+          const clear = u.reasons && u.reasons.length > 0 ? had.filter((x) => u.reasons?.includes(x)) : had;
+          const left = (marks.get(h.row.id) ?? []).filter((m) => !clear.includes(m.reason));
+          if (left.length > 0) marks.set(h.row.id, left);
+          else marks.delete(h.row.id);
+          if (u.hand_back) {
+            own.delete(h.row.id);
+            follow(h);
+          }
+          pending += 1;
+          return answer({ household: h.row.id, cleared: clear, remaining: left.map((m) => m.reason), handed_back: !!u.hand_back }) as never;
+        }
+        case 'hard_cases':
+          return answer(hardRows((a as { team?: string }).team)) as never;
+        case 'team_schedule': {
+          const team = (a as { team?: string }).team;
+          return answer(sessions.filter((x) => !team || x.team === team).sort(byDate).map((x) => ({ ...x }))) as never;
+        }
+        case 'set_team_schedule': {
+          const q = a as { id?: string; team: string; date: string; start: string; end: string; place: string; note?: string };
+          if (!teamName(q.team)) return refuse('not_found', `Không tìm thấy tổ "${q.team}"`, `No such team: "${q.team}"`) as never;
+          const refused = notYours(q.team);
+          if (refused) return refused as never;
+          const place = q.place.trim();
+          if (!place) return refuse('session_without_place', 'Buổi làm việc phải có địa điểm', 'a session needs a place') as never;
+          if (parseHm(q.end) <= parseHm(q.start)) {
+            return refuse('session_times', `Giờ kết thúc phải sau giờ bắt đầu (${q.start}–${q.end})`, `a session must end after it starts (${q.start}–${q.end})`) as never;
+          }
+          const first = campaignDays[0] ?? '';
+          const last = campaignDays[campaignDays.length - 1] ?? '';
+          if (q.date < first || q.date > last) {
+            return refuse(
+              'session_outside_campaign',
+              `Ngày ${q.date} nằm ngoài thời gian chiến dịch (từ ${first} đến ${last})`,
+              `the session's date ${q.date} is outside the campaign (${first} to ${last})`,
+            ) as never;
+          }
+          const note = q.note?.trim() ?? '';
+          const session: TeamSession = { id: q.id ?? `ts-new${++sessionSeq}`, team: q.team, date: q.date, start: q.start, end: q.end, place, ...(note ? { note } : {}), at: now(), by: 'p-05' };
+          const i = sessions.findIndex((x) => x.id === session.id);
+          if (i >= 0) sessions[i] = session;
+          else sessions.push(session);
+          pending += 1;
+          return answer({ ...session }) as never;
+        }
+        case 'remove_team_schedule': {
+          const id = (a as { id: string }).id;
+          const i = sessions.findIndex((x) => x.id === id);
+          const old = sessions[i];
+          if (!old) return refuse('not_found', `Không tìm thấy buổi làm việc "${id}"`, `No such session: "${id}"`) as never;
+          const refused = notYours(old.team);
+          if (refused) return refused as never;
+          sessions.splice(i, 1);
+          pending += 1;
+          return answer({ id, team: old.team }) as never;
+        }
+        case 'team_board': {
+          const team = (a as { team?: string }).team ?? 't-01';
+          const b = board(team);
+          return b ? (answer(b) as never) : refuse('not_found', `Không tìm thấy tổ "${team}"`, `No such team: "${team}"`);
         }
         case 'assign_street': {
           const { street, team, volunteer } = a as { street: string; team: string; volunteer?: string | null };

@@ -1,6 +1,7 @@
-// Words for the command table's codes (funnel steps, outcomes, blockers) in the UI's language.
+// Words for the command table's codes (funnel steps, outcomes, blockers, hard-case reasons) in the UI's language.
 import type { Blocker } from './bindings/Blocker';
 import type { Funnel } from './bindings/Funnel';
+import type { HardCase } from './bindings/HardCase';
 import type { HouseholdOutcome } from './bindings/HouseholdOutcome';
 import type { Dict } from './i18n/index.svelte';
 import type { Fact } from './visit';
@@ -56,3 +57,7 @@ export const BLOCKERS: Blocker[] = [
   'deceased',
   'done_elsewhere',
 ];
+
+export function hardCaseLabel(r: HardCase, d: Dict): string {
+  return d.hardCase[r];
+}

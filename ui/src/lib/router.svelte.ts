@@ -1,5 +1,6 @@
 // Screens by URL hash, so Android's back button (history.back) walks back through them:
 // `#/` home, `#/households` (optionally `?street=ID`), `#/h/ID` a household, `#/h/ID/visit`,
+// `#/h/ID/hard` (a lead flags or clears a hard case),
 // and for team leads `#/team` (optionally `?team=ID`) and `#/reassign?street=ID` or
 // `#/reassign?household=ID`.
 export type Route =
@@ -7,6 +8,7 @@ export type Route =
   | { name: 'households'; street: string | null }
   | { name: 'household'; id: string }
   | { name: 'visit'; id: string }
+  | { name: 'hard'; id: string }
   | { name: 'team'; team: string | null }
   | { name: 'reassign'; street: string | null; household: string | null };
 
@@ -25,7 +27,9 @@ export function parseRoute(hash: string): Route {
     return { name: 'reassign', street: q.get('street'), household: q.get('household') };
   }
   if (parts[0] === 'h' && parts[1]) {
-    return parts[2] === 'visit' ? { name: 'visit', id: parts[1] } : { name: 'household', id: parts[1] };
+    if (parts[2] === 'visit') return { name: 'visit', id: parts[1] };
+    if (parts[2] === 'hard') return { name: 'hard', id: parts[1] };
+    return { name: 'household', id: parts[1] };
   }
   return { name: 'home' };
 }
@@ -40,6 +44,8 @@ export function href(route: Route): string {
       return `#/h/${encodeURIComponent(route.id)}`;
     case 'visit':
       return `#/h/${encodeURIComponent(route.id)}/visit`;
+    case 'hard':
+      return `#/h/${encodeURIComponent(route.id)}/hard`;
     case 'team':
       return route.team ? `#/team?team=${encodeURIComponent(route.team)}` : '#/team';
     case 'reassign': {
