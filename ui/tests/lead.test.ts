@@ -23,9 +23,9 @@ import Team from '../src/screens/Team.svelte';
 import { NOW, type Handlers, household, mockBackend, row } from './fixtures';
 
 const TEAMS: TeamRow[] = [
-  { id: 't-01', name: 'Tổ công tác số 1', lead: 'p-05', members: [{ id: 'p-05', name: 'Trần Thu Hà', role: 'lead' }] },
-  { id: 't-08', name: 'Tổ lưu động số 1', lead: null, members: [{ id: 'p-20', name: 'Đỗ Văn Thành', role: 'volunteer' }] },
-  { id: 't-09', name: 'Tổ lưu động số 2', lead: null, members: [{ id: 'p-21', name: 'Bùi Thị Lan', role: 'volunteer' }] },
+  { id: 't-01', name: 'Tổ công tác số 1', lead: 'p-05', mobile: false, members: [{ id: 'p-05', name: 'Trần Thu Hà', role: 'lead' }] },
+  { id: 't-08', name: 'Tổ lưu động số 1', lead: null, mobile: true, members: [{ id: 'p-20', name: 'Đỗ Văn Thành', role: 'volunteer' }] },
+  { id: 't-09', name: 'Tổ lưu động số 2', lead: null, mobile: true, members: [{ id: 'p-21', name: 'Bùi Thị Lan', role: 'volunteer' }] },
 ];
 
 /** The campaign's days around NOW (Monday 23 November 2026). */

@@ -33,6 +33,7 @@ const TEAMS: TeamRow[] = [
     id: 't-01',
     name: 'Tổ công tác số 1',
     lead: 'p-05',
+    mobile: false,
     members: [
       { id: 'p-05', name: 'Trần Thu Hà', role: 'lead' },
       { id: 'p-06', name: 'Nguyễn Văn Long', role: 'volunteer' },
@@ -40,8 +41,8 @@ const TEAMS: TeamRow[] = [
       { id: 'p-11', name: 'Đinh Văn Quân', role: 'volunteer' },
     ],
   },
-  { id: 't-02', name: 'Tổ công tác số 2', lead: null, members: [{ id: 'p-09', name: 'Phạm Đức Anh', role: 'volunteer' }] },
-  { id: 't-03', name: 'Tổ công tác số 3', lead: 'p-12', members: [{ id: 'p-12', name: 'Bùi Thanh Trang', role: 'lead' }] },
+  { id: 't-02', name: 'Tổ công tác số 2', lead: null, mobile: false, members: [{ id: 'p-09', name: 'Phạm Đức Anh', role: 'volunteer' }] },
+  { id: 't-03', name: 'Tổ công tác số 3', lead: 'p-12', mobile: false, members: [{ id: 'p-12', name: 'Bùi Thanh Trang', role: 'lead' }] },
 ];
 const VOLS: ProgressRow[] = [
   vol('p-05', 'Trần Thu Hà', 12, { households: 40, visited_households: 30, eligible: 100, activated: 45 }),

@@ -547,6 +547,8 @@ pub struct TeamRow {
     pub id: TeamId,
     pub name: String,
     pub lead: Option<VolunteerId>,
+    /// A mobile team (tổ lưu động): where hard cases are routed.
+    pub mobile: bool,
     pub members: Vec<TeamMember>,
 }
 

@@ -652,6 +652,7 @@ impl App {
                 id: t.id,
                 name: t.name,
                 lead: t.lead,
+                mobile: t.mobile,
             })
             .collect())
     }

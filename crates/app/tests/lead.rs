@@ -419,3 +419,17 @@ fn the_team_board_counts_each_members_work_and_today() {
     let e = f.err("team_board", json!({"team": "t-99"}));
     assert_eq!(e.code, "not_found");
 }
+
+#[test]
+fn list_teams_says_which_team_is_mobile() {
+    let mut f = lead_demo();
+    let teams = f.ok("list_teams", Value::Null);
+    let mobile: Vec<&str> = teams
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["mobile"] == json!(true))
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(mobile, ["t-04"], "{teams}");
+}

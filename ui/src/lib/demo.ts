@@ -343,6 +343,7 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
               id,
               name,
               lead: lead && roleOf(lead) === 'lead' ? lead : null,
+              mobile: name.includes('lưu động'),
               members: VOLUNTEERS.filter(([, , team]) => team === id).map(([v, n]) => ({ id: v, name: n, role: roleOf(v) })),
             };
           });

@@ -7,4 +7,8 @@ import type { VolunteerId } from "./VolunteerId";
  * A team of the ward's plan with its lead and members: whom a street can be given to. No phone
  * numbers: the roster is for choosing, not for calling.
  */
-export type TeamRow = { id: TeamId, name: string, lead: VolunteerId | null, members: Array<TeamMember>, };
+export type TeamRow = { id: TeamId, name: string, lead: VolunteerId | null, 
+/**
+ * A mobile team (tổ lưu động): where hard cases are routed.
+ */
+mobile: boolean, members: Array<TeamMember>, };
