@@ -914,6 +914,23 @@ fn whoami(w: &WhoAmI, lang: Lang) -> String {
     out
 }
 
+/// `gocua team list`: each team, then its members (the lead marked).
+fn teams(rows: &[gocua_app::commands::TeamRow], lang: Lang) -> String {
+    let mut out = String::new();
+    for t in rows {
+        out.push_str(&format!("{}  {}  ({})\n", t.id, t.name, t.members.len()));
+        for m in &t.members {
+            let lead = if t.lead.as_ref() == Some(&m.id) {
+                lang.pick(" · tổ trưởng", " · lead")
+            } else {
+                ""
+            };
+            out.push_str(&format!("    {}  {}{lead}\n", m.id, m.name));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -944,21 +961,4 @@ mod tests {
         "#]]
         .assert_eq(&t.render());
     }
-}
-
-/// `gocua team list`: each team, then its members (the lead marked).
-fn teams(rows: &[gocua_app::commands::TeamRow], lang: Lang) -> String {
-    let mut out = String::new();
-    for t in rows {
-        out.push_str(&format!("{}  {}  ({})\n", t.id, t.name, t.members.len()));
-        for m in &t.members {
-            let lead = if t.lead.as_ref() == Some(&m.id) {
-                lang.pick(" · tổ trưởng", " · lead")
-            } else {
-                ""
-            };
-            out.push_str(&format!("    {}  {}{lead}\n", m.id, m.name));
-        }
-    }
-    out
 }
