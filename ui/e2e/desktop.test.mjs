@@ -23,16 +23,27 @@ before(async () => {
   dataDir = tempDir('desktop');
   const port = await freePort();
   const native = await freePort();
+  // Its own process group, so WebKitWebDriver and the app go with it; no inherited pipes (an
+  // orphan holding the test's stdout would keep the test runner waiting).
   driver = spawn(DRIVER, ['--port', String(port), '--native-port', String(native)], {
     env: { ...process.env, GOCUA_APP_DATA: dataDir, GOCUA_NOW: NOW },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
+  driver.stderr.on('data', (d) => process.stderr.write(`[tauri-driver] ${d}`));
   wd = await WebDriver.session(`http://127.0.0.1:${port}`, { 'tauri:options': { application: APP } });
 });
 
 after(async () => {
   await wd?.quit();
-  if (driver) await stop(driver);
+  if (driver) {
+    try {
+      process.kill(-driver.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+    await stop(driver);
+  }
   await hub?.stop();
   hub?.cleanup();
 });
