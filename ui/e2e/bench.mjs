@@ -62,6 +62,13 @@ async function main() {
       spawnTimes.push(s1 - s0);
       await context.close();
     }
+    const lists = [];
+    for (let i = 0; i < 5; i++) {
+      const l0 = performance.now();
+      await post(phone, 'api/v1/command/list_households', { filter: {} });
+      lists.push(performance.now() - l0);
+    }
+    console.log(`list_households over HTTP (${held} rows, the list screen's one call): median ${ms(median(lists))}`);
     console.log(`cold start to the households list (${held}): median ${ms(median(starts))} (process up ${ms(median(spawnTimes))}), runs ${starts.map(ms).join(', ')}`);
 
     const context = await browser.newContext({ viewport: { width: 360, height: 780 } });
