@@ -8,7 +8,6 @@ import { describe, expect, it, vi } from 'vitest';
 import type { DayRow } from '../src/lib/bindings/DayRow';
 import type { HardCaseRow } from '../src/lib/bindings/HardCaseRow';
 import type { Role } from '../src/lib/bindings/Role';
-import type { TeamBoard } from '../src/lib/bindings/TeamBoard';
 import type { TeamRow } from '../src/lib/bindings/TeamRow';
 import type { TeamSession } from '../src/lib/bindings/TeamSession';
 import type { WhoAmI } from '../src/lib/bindings/WhoAmI';
@@ -64,12 +63,6 @@ function backend(role: Role, extra: Handlers = {}) {
     team_schedule: () => [],
     ...extra,
   });
-}
-
-function board(team: string, mobile: boolean): TeamBoard {
-  const q = { done: 0, quota: 20 };
-  const p = { households: 0, visited_households: 0, eligible: 0, cccd: 0, level2: 0, activated: 0, guided: 0 };
-  return { team, team_name: team, mobile, day: '2026-11-23', volunteers: [], totals: { progress: p, unassigned_households: 0, level2_collected: 0, activated: 0, quota: q, visits_today: 0 } };
 }
 
 describe('the household screen', () => {
@@ -147,7 +140,6 @@ describe('flagging a hard case', () => {
         if (!a.to_team) throw { code: 'choose_mobile_team', message: 'Phường có nhiều tổ lưu động (Tổ lưu động số 1 (t-08), Tổ lưu động số 2 (t-09)): hãy chọn một tổ (to_team)' };
         return { household: a.household, reasons: a.reasons.map((r) => mark(r)), routed_to: a.to_team, team: a.to_team };
       },
-      team_board: ({ team }) => board(team ?? 't-01', team !== 't-01'),
     });
     const back = vi.fn();
     render(HardCase, { id: 'h-00001', onback: back });
