@@ -1,6 +1,7 @@
 //! The phone app's Tauri shell: thin adapters from the UI's `invoke` to the runtime in
 //! `gocua-shell` — `dispatch` (the whole command table), `sync_status`, `sync` (progress on a
-//! channel) and `pair` — with the encrypted replica in the app's data folder.
+//! channel), `pair`, and the app lock (`unlock`, `set_pin`, `lock`, `forget`) — with the
+//! encrypted replica in the app's data folder, its key under the user's PIN.
 //!
 //! Commands are `async` so SQLite work never runs on the window's main thread; the shell takes
 //! its replica lock only for each short step, so recording never waits for a sync.
@@ -10,8 +11,7 @@ use std::path::PathBuf;
 use gocua_app::CommandError;
 use gocua_client::PairInfo;
 use gocua_domain::Lang;
-use gocua_shell::{REPLICA_FILE, Shell, SyncProgressEvent, SyncStatus};
-use gocua_store::KeyFile;
+use gocua_shell::{Shell, SyncProgressEvent, SyncStatus};
 use tauri::ipc::Channel;
 use tauri::{Manager, Runtime, State};
 
@@ -71,11 +71,51 @@ async fn pair(
     shell.pair(&payload, &name, lang_of(lang)).await
 }
 
-/// Opens the shell in `dir`, the key file beside the replica (the Android Keystore provider is
-/// the next step; see ARCHITECTURE.md, "The phone app").
+/// Unlocks the replica with the PIN; the status after it is the answer.
+#[tauri::command]
+async fn unlock(
+    shell: State<'_, Shell>,
+    pin: String,
+    lang: Option<String>,
+) -> Result<SyncStatus, CommandError> {
+    let lang = lang_of(lang);
+    shell.unlock(&pin, lang)?;
+    Ok(shell.status(lang))
+}
+
+/// Sets the PIN after pairing (`old` absent) or changes it.
+#[tauri::command]
+async fn set_pin(
+    shell: State<'_, Shell>,
+    pin: String,
+    old: Option<String>,
+    lang: Option<String>,
+) -> Result<SyncStatus, CommandError> {
+    let lang = lang_of(lang);
+    shell.set_pin(old.as_deref(), &pin, lang)?;
+    Ok(shell.status(lang))
+}
+
+/// Locks the app now (the UI calls it when the app has been in the background a while).
+#[tauri::command]
+async fn lock(shell: State<'_, Shell>, lang: Option<String>) -> Result<SyncStatus, CommandError> {
+    let lang = lang_of(lang);
+    shell.lock(lang)?;
+    Ok(shell.status(lang))
+}
+
+/// A forgotten PIN: wipes the replica and its key so the phone can be paired again.
+#[tauri::command]
+async fn forget(shell: State<'_, Shell>, lang: Option<String>) -> Result<SyncStatus, CommandError> {
+    let lang = lang_of(lang);
+    shell.forget(lang)?;
+    Ok(shell.status(lang))
+}
+
+/// Opens the shell in `dir`: the replica's key beside it under the PIN lock (an Android
+/// Keystore layer under that file is the next step; see ARCHITECTURE.md, "The phone app").
 pub fn open_shell(dir: &std::path::Path) -> Result<Shell, CommandError> {
-    let keys = KeyFile::beside(&dir.join(REPLICA_FILE));
-    Shell::open(dir, Box::new(keys), Lang::Vi)
+    Shell::open(dir, Lang::Vi)
 }
 
 /// Opens the shell in `dir` and applies the `GOCUA_NOW` test clock if set.
@@ -97,8 +137,16 @@ pub fn builder<R: Runtime>(
     builder: tauri::Builder<R>,
     dir: Option<PathBuf>,
 ) -> Result<tauri::Builder<R>, CommandError> {
-    let builder =
-        builder.invoke_handler(tauri::generate_handler![dispatch, sync_status, sync, pair]);
+    let builder = builder.invoke_handler(tauri::generate_handler![
+        dispatch,
+        sync_status,
+        sync,
+        pair,
+        unlock,
+        set_pin,
+        lock,
+        forget
+    ]);
     if let Some(dir) = dir {
         return Ok(builder.manage(shell_in(&dir)?));
     }

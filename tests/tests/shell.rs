@@ -4,14 +4,14 @@
 //! hangs on the network, an unreachable hub, and a revoked phone wiped.
 
 use gocua_domain::{Role, Timestamp};
-use gocua_shell::{REPLICA_FILE, Shell, SyncState};
+use gocua_shell::{PinKeyFile, REPLICA_FILE, Shell, SyncState};
 use gocua_store::{FileKind, KeyFile};
 use gocua_tests::{TestHub, small_ward, visit_ids};
 use serde_json::json;
 
 fn open(dir: &std::path::Path) -> Shell {
-    let keys = KeyFile::beside(&dir.join(REPLICA_FILE));
-    let shell = Shell::open(dir, Box::new(keys), gocua_domain::Lang::Vi).expect("open shell");
+    let keys = PinKeyFile::beside(&dir.join(REPLICA_FILE)).with_iterations(1_000);
+    let shell = Shell::open_with(dir, keys, gocua_domain::Lang::Vi).expect("open shell");
     shell.set_clock(Some(Timestamp::parse_local("2026-11-22 19:00").unwrap()));
     shell
 }
@@ -211,4 +211,112 @@ async fn an_unreachable_hub_and_a_revoked_phone_are_told_apart() {
         .dispatch("list_households", json!({}), gocua_domain::Lang::Vi)
         .unwrap_err();
     assert_eq!(refused.code, "device_wiped");
+}
+
+/// Finds `needle` anywhere in the bytes of `path` (what `strings | grep` would show).
+fn file_contains(path: &std::path::Path, needle: &[u8]) -> bool {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    bytes.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pin_locks_the_replica_and_only_the_pin_opens_it_again() {
+    let vi = gocua_domain::Lang::Vi;
+    let g = small_ward(43, 40);
+    let hub = TestHub::start(&g).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = KeyFile::beside(&dir.path().join(REPLICA_FILE))
+        .path()
+        .to_path_buf();
+    let ((household, visit), raw_key) = {
+        let shell = open(dir.path());
+        let payload = hub.pairing(Role::Volunteer, Some(&first_team(&g)));
+        shell.pair(&payload, "máy thử", vi).await.expect("pair");
+        shell.sync(vi, &mut |_| {}).await;
+        let s = shell.status(vi);
+        assert!(s.paired && !s.pin_set && !s.locked, "{s:?}");
+        let raw_key = std::fs::read_to_string(&key_path)
+            .unwrap()
+            .trim()
+            .to_string();
+        assert_eq!(raw_key.len(), 64, "a raw key before the PIN");
+
+        // Weak PINs are refused in Vietnamese, and nothing changes.
+        let weak = shell.set_pin(None, "123456", vi).unwrap_err();
+        assert_eq!(weak.code, "pin_weak");
+        assert!(weak.message.contains("dễ đoán"), "{}", weak.message);
+        assert!(!shell.status(vi).pin_set);
+
+        shell.set_pin(None, "190845", vi).expect("set the PIN");
+        assert!(shell.status(vi).pin_set && !shell.status(vi).locked);
+        let household = households(&shell)[0].clone();
+        let visit = record(&shell, &household);
+        // Locking closes the replica: commands are refused until the PIN is entered.
+        shell.lock(vi).expect("lock");
+        let refused = shell.dispatch("whoami", json!(null), vi).unwrap_err();
+        assert_eq!(refused.code, "locked");
+        ((household, visit), raw_key)
+    };
+    // The raw key is no longer anywhere in the key file.
+    assert!(!file_contains(&key_path, raw_key.as_bytes()));
+    assert!(!file_contains(&key_path, raw_key.to_lowercase().as_bytes()));
+
+    // A restart: locked, paired, nothing opens, syncing does nothing, pairing is refused.
+    let shell = open(dir.path());
+    let s = shell.status(vi);
+    assert!(s.locked && s.pin_set && s.paired, "{s:?}");
+    assert_eq!(
+        shell.dispatch("whoami", json!(null), vi).unwrap_err().code,
+        "locked"
+    );
+    assert_eq!(shell.sync(vi, &mut |_| {}).await.state, SyncState::Idle);
+    assert_eq!(
+        shell
+            .pair(
+                &hub.pairing(Role::Volunteer, Some(&first_team(&g))),
+                "x",
+                vi
+            )
+            .await
+            .unwrap_err()
+            .code,
+        "locked"
+    );
+    // Wrong PINs count down; the right one opens the same data.
+    let wrong = shell.unlock("190846", vi).unwrap_err();
+    assert_eq!(wrong.code, "pin_wrong");
+    assert!(wrong.message.contains("Còn 4 lần"), "{}", wrong.message);
+    shell.unlock("190845", vi).expect("unlock");
+    assert!(!shell.status(vi).locked);
+    let detail = shell
+        .dispatch("household_detail", json!({ "id": household }), vi)
+        .expect("detail");
+    assert!(
+        detail.to_string().contains(&visit),
+        "the visit is still there"
+    );
+    let after = shell.sync(vi, &mut |_| {}).await;
+    assert_eq!(after.state, SyncState::Done, "{after:?}");
+    assert_eq!(after.pending, 0);
+
+    // Changing the PIN needs the current one.
+    assert_eq!(
+        shell
+            .set_pin(Some("000001"), "246810", vi)
+            .unwrap_err()
+            .code,
+        "pin_wrong"
+    );
+    shell.set_pin(Some("190845"), "246810", vi).expect("change");
+    shell.lock(vi).unwrap();
+    assert_eq!(shell.unlock("190845", vi).unwrap_err().code, "pin_wrong");
+    shell.unlock("246810", vi).expect("new PIN");
+
+    // A forgotten PIN: the key and the replica are gone, the phone is unpaired.
+    shell.lock(vi).unwrap();
+    shell.forget(vi).expect("forget");
+    assert!(!key_path.exists());
+    assert!(!dir.path().join(REPLICA_FILE).exists());
+    let s = shell.status(vi);
+    assert!(!s.paired && !s.locked && !s.pin_set, "{s:?}");
 }

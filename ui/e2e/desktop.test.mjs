@@ -9,7 +9,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { decodePng, luma } from './lib/png.mjs';
-import { Hub, NOW, ROOT, freePort, stop, tempDir } from './lib/procs.mjs';
+import { Hub, NOW, ROOT, TEST_PIN, freePort, stop, tempDir } from './lib/procs.mjs';
 import { WebDriver } from './lib/webdriver.mjs';
 
 const APP = process.env.GOCUA_PHONE_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'debug', 'gocua-phone');
@@ -97,6 +97,12 @@ test('the desktop app pairs, records a visit and syncs it; Vietnamese renders wi
 
   await wd.type('[data-testid="pair-paste"]', payload);
   await wd.click('[data-testid="pair-submit"]');
+  // After the first sync: the PIN, typed twice.
+  for (const step of ['new', 'confirm']) {
+    await wd.until(`return document.querySelector('[data-testid="lock"]')?.dataset.step === '${step}'`, 90000, `the PIN screen (${step})`);
+    await wd.type('[data-testid="pin-input"]', TEST_PIN);
+    await wd.click('[data-testid="pin-ok"]');
+  }
   await wd.until(
     `return document.querySelector('[data-testid="sync-state"]')?.getAttribute('data-state') === 'done'`,
     90000,

@@ -5,6 +5,7 @@
 //   visits and each phone shows them;
 // - a lead reassigns a street offline; after the lead's and the volunteer's syncs the volunteer's
 //   list has changed;
+// - a restarted phone opens locked: the data stays closed until the PIN, a wrong one is refused;
 // - the canonical visit (4 residents, 2 activated level 2, 1 not home, revisit Thursday 19:00),
 //   its taps counted and printed.
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { decodePng, toY4m } from './lib/png.mjs';
-import { CHROMIUM, Hub, NOW, Phone, chromiumArgs, tempDir } from './lib/procs.mjs';
+import { CHROMIUM, Hub, NOW, Phone, TEST_PIN, chromiumArgs, tempDir } from './lib/procs.mjs';
 
 const NOW_MS = Date.parse(`${NOW.replace(' ', 'T')}:00+07:00`);
 let hub;
@@ -76,9 +77,23 @@ async function command(phone, cmd, args = {}) {
 async function pairByPaste(page, payload) {
   await page.getByTestId('pair-paste').fill(payload);
   await page.getByTestId('pair-submit').click();
+  await setPin(page);
   await waitSynced(page);
-  // The pairing screen hands over to home once its first sync is through.
-  await page.getByTestId('pair-paste').waitFor({ state: 'detached' });
+}
+
+/** After the first sync the pairing screen hands over to setting the PIN (typed twice), then
+ * home. */
+async function setPin(page, pin = TEST_PIN) {
+  const refused = page.getByTestId('pair-error');
+  const lock = page.locator('[data-testid="lock"][data-step="new"]');
+  await lock.or(refused).first().waitFor({ timeout: 60000 });
+  if (await refused.isVisible()) throw new Error(`pairing refused: ${await refused.innerText()}`);
+  for (const step of ['new', 'confirm']) {
+    await page.locator(`[data-testid="lock"][data-step="${step}"]`).waitFor();
+    await page.getByTestId('pin-input').fill(pin);
+    await page.getByTestId('pin-input').press('Enter');
+  }
+  await page.getByTestId('lock').waitFor({ state: 'detached' });
 }
 
 async function waitSynced(page) {
@@ -115,7 +130,8 @@ test('a phone pairs by scanning the hub QR code with the camera', async () => {
   const b = await browser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`]);
   const { phone, page } = await openPhone(b, 'camera');
   // No tap, nothing typed: the pairing screen opens the camera by itself, reads the code,
-  // pairs and syncs.
+  // pairs and syncs; then the PIN.
+  await setPin(page);
   await waitSynced(page);
   const me = await command(phone, 'whoami', null);
   assert.equal(me.identity.role, 'volunteer');
@@ -252,4 +268,34 @@ test('the canonical visit takes at most 8 taps from the household screen', async
   assert.ok(saved.visits[0].revisit, 'a revisit is booked');
   assert.equal(await syncNow(P.page), 'done');
   assert.equal((hub.query(['household', hid]).visits ?? []).length, 1, 'the visit is on the hub');
+});
+
+test('a restarted phone opens locked; a wrong PIN is refused, the right one shows the same data', async () => {
+  const [, volunteers] = roster()[2] ?? roster()[0];
+  const b = await browser();
+  const P = await openPhone(b, 'lock');
+  await pairByPaste(P.page, hub.pairing({ volunteer: volunteers[0] }));
+  const [first] = await command(P.phone, 'list_households', { filter: {} });
+  assert.ok(first, 'the phone holds households');
+  // The process ends (the phone is switched off) and starts again on the same folder.
+  await P.phone.stop();
+  await P.phone.start();
+  const locked = await fetch(`${P.phone.url}api/v1/command/list_households`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"filter":{}}',
+  });
+  assert.equal(locked.status, 422);
+  assert.equal((await locked.json()).code, 'locked', 'nothing opens without the PIN');
+  await P.page.goto(P.phone.url);
+  await P.page.locator('[data-testid="lock"][data-step="unlock"]').waitFor();
+  assert.equal(await P.page.getByTestId('sync-bar').count(), 0, 'only the PIN screen');
+  await P.page.getByTestId('pin-input').fill('246810');
+  await P.page.getByTestId('pin-ok').click();
+  assert.match(await P.page.getByTestId('lock-error').innerText(), /Sai mã PIN/);
+  await P.page.getByTestId('pin-input').fill(TEST_PIN);
+  await P.page.getByTestId('pin-ok').click();
+  await waitSynced(P.page);
+  await P.page.goto(`${P.phone.url}#/h/${first.id}`);
+  await P.page.getByText(first.head).first().waitFor();
 });

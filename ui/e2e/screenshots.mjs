@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, Hub, NOW, Phone, ROOT, chromiumArgs } from './lib/procs.mjs';
+import { CHROMIUM, Hub, NOW, Phone, ROOT, TEST_PIN, chromiumArgs } from './lib/procs.mjs';
 
 const OUT = join(ROOT, 'docs', 'screenshots');
 const NOW_MS = Date.parse(`${NOW.replace(' ', 'T')}:00+07:00`);
@@ -41,11 +41,27 @@ async function main() {
         body: JSON.stringify({ payload: pairing, device_name: 'ảnh chụp' }),
       });
       await fetch(`${phone.url}api/v1/shell/sync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'null' });
+      await fetch(`${phone.url}api/v1/shell/set_pin`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ pin: TEST_PIN }),
+      });
+    }
+    // A phone whose app is locked, for the PIN screen.
+    const locked = await new Phone('shots-lock').start();
+    started.push(locked);
+    for (const [path, body] of [
+      ['pair', { payload: hub.pairing({ volunteer }), device_name: 'ảnh chụp' }],
+      ['set_pin', { pin: TEST_PIN }],
+      ['lock', null],
+    ]) {
+      await fetch(`${locked.url}api/v1/shell/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     }
     const list = await command(vol, 'list_households', { filter: {} });
     const hh = list.find((h) => h.kind === 'home' && h.n_residents >= 4) ?? list[0];
     const screens = [
       ['pair', fresh, '#/'],
+      ['lock', locked, '#/'],
       ['home', vol, '#/'],
       ['households', vol, '#/households'],
       ['household', vol, `#/h/${hh.id}`],

@@ -81,7 +81,8 @@ export type Handlers = { [C in CommandName]?: (args: Args<C>) => Reply<C> | Prom
 
 /** A status as a shell sends it; `paired` and `progress` may be left out (an older shell), and
  * the transport fills them in. */
-export type ShellStatus = Omit<SyncStatus, 'paired' | 'progress'> & Partial<Pick<SyncStatus, 'paired' | 'progress'>>;
+export type ShellStatus = Omit<SyncStatus, 'paired' | 'progress' | 'pin_set' | 'locked'> &
+  Partial<Pick<SyncStatus, 'paired' | 'progress' | 'pin_set' | 'locked'>>;
 
 /** Mocks the Tauri shell; returns the list of `dispatch` payloads it received. */
 export function mockBackend(handlers: Handlers, sync: { status?: ShellStatus; sync?: () => ShellStatus | Promise<ShellStatus> } = {}): Sent[] {
@@ -137,6 +138,8 @@ export function pairShell(pair: (payload: string) => PairInfo, paired = false): 
     error: null,
     paired: s.paired,
     progress: null,
+    pin_set: true,
+    locked: false,
   });
   mockIPC((cmd, payload) => {
     const p = (payload ?? {}) as Record<string, unknown>;

@@ -74,7 +74,10 @@ describe('Tauri transport', () => {
     const r = await detectTransport(vi_).sync((e) => seen.push(e));
     expect(sentLang).toBe('vi');
     expect(seen).toEqual(events);
-    expect(r).toEqual({ ok: true, value: { state: 'done', last_sync: 1_800_000_000, pending: 0, error: null, paired: true, progress: null } });
+    expect(r).toEqual({
+      ok: true,
+      value: { state: 'done', last_sync: 1_800_000_000, pending: 0, error: null, paired: true, progress: null, pin_set: true, locked: false },
+    });
   });
 
   it('reports a failed sync as a status, and fills in what an older shell leaves out', async () => {
@@ -82,7 +85,16 @@ describe('Tauri transport', () => {
     const r = await detectTransport(vi_).sync();
     expect(r).toEqual({
       ok: true,
-      value: { state: 'unreachable', last_sync: null, pending: 7, error: { code: 'hub_unreachable', message: 'Không kết nối được' }, paired: true, progress: null },
+      value: {
+        state: 'unreachable',
+        last_sync: null,
+        pending: 7,
+        error: { code: 'hub_unreachable', message: 'Không kết nối được' },
+        paired: true,
+        progress: null,
+        pin_set: true,
+        locked: false,
+      },
     });
   });
 
@@ -166,7 +178,7 @@ describe('HTTP transport', () => {
     const fetch = vi.fn(async (_url: string, _init?: RequestInit) => new Response(JSON.stringify({ code: 'not_found', message: 'Không có' }), { status: 404 }));
     vi.stubGlobal('fetch', fetch);
     const t = httpTransport(vi_);
-    const live = { ok: true, value: { state: 'live', last_sync: null, pending: 0, error: null, paired: true, progress: null } };
+    const live = { ok: true, value: { state: 'live', last_sync: null, pending: 0, error: null, paired: true, progress: null, pin_set: true, locked: false } };
     expect(await t.syncStatus()).toEqual(live);
     expect(await t.sync()).toEqual(live);
     expect(fetch).toHaveBeenCalledTimes(1);
@@ -176,7 +188,7 @@ describe('HTTP transport', () => {
   });
 
   it('over a phone replica, asks its shell for status, sync and pairing', async () => {
-    const status = { state: 'idle', last_sync: null, pending: 2, error: null, paired: false, progress: null };
+    const status = { state: 'idle', last_sync: null, pending: 2, error: null, paired: false, progress: null, pin_set: false, locked: false };
     const info = { hub_urls: ['http://10.0.0.2:8470'], fingerprint: 'ab', device_id: 'd-9', role: 'team_lead', team: 't-01', volunteer: null, ward: 'Phường Trúc Bạch' };
     const calls: { url: string; body: unknown; lang: string }[] = [];
     vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {

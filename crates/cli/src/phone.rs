@@ -9,8 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
 use clap::{Args, Subcommand};
-use gocua_shell::{REPLICA_FILE, Shell};
-use gocua_store::KeyFile;
+use gocua_shell::Shell;
 
 use crate::Global;
 
@@ -53,8 +52,7 @@ pub fn run(a: PhoneArgs, g: &Global) -> Result<()> {
         );
         return Err(anyhow!(lang.pick(&vi, &en).to_string()));
     }
-    let keys = KeyFile::beside(&a.dir.join(REPLICA_FILE));
-    let shell = Shell::open(&a.dir, Box::new(keys), lang).map_err(anyhow::Error::new)?;
+    let shell = Shell::open(&a.dir, lang).map_err(anyhow::Error::new)?;
     if let Some(now) = g.now {
         shell.set_clock(Some(now));
     }

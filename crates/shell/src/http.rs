@@ -204,6 +204,55 @@ async fn pair(State(s): State<Arc<Served>>, h: HeaderMap, body: Bytes) -> Respon
     }
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PinBody {
+    #[serde(default)]
+    pin: String,
+    #[serde(default)]
+    old: Option<String>,
+}
+
+/// The app lock's four actions; each answers the status after it.
+#[derive(Clone, Copy)]
+enum PinAction {
+    Unlock,
+    Set,
+    Lock,
+    Forget,
+}
+
+async fn pin_action(s: Arc<Served>, h: HeaderMap, body: Bytes, action: PinAction) -> Response {
+    let lang = lang(&h);
+    if let Err(r) = check_caller(&h, lang) {
+        return refused(r);
+    }
+    let b: PinBody = match parse_body::<Option<PinBody>>(&body, lang) {
+        Ok(b) => b.unwrap_or(PinBody {
+            pin: String::new(),
+            old: None,
+        }),
+        Err(r) => return refused(r),
+    };
+    // PBKDF2 and file writes: off the async threads.
+    let s2 = s.clone();
+    let done = tokio::task::spawn_blocking(move || match action {
+        PinAction::Unlock => s2.shell.unlock(&b.pin, lang),
+        PinAction::Set => s2.shell.set_pin(b.old.as_deref(), &b.pin, lang),
+        PinAction::Lock => s2.shell.lock(lang),
+        PinAction::Forget => s2.shell.forget(lang),
+    })
+    .await;
+    match done {
+        Ok(Ok(())) => json(s.shell.status(lang)),
+        Ok(Err(e)) => error(StatusCode::UNPROCESSABLE_ENTITY, e),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            CommandError::new("internal", e.to_string()),
+        ),
+    }
+}
+
 fn content_type(path: &Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
         "html" => "text/html; charset=utf-8",
@@ -250,6 +299,22 @@ pub fn router(shell: Shell, ui: PathBuf) -> Router {
         .route("/api/v1/shell/status", post(status))
         .route("/api/v1/shell/sync", post(sync))
         .route("/api/v1/shell/pair", post(pair))
+        .route(
+            "/api/v1/shell/unlock",
+            post(|State(s), h, b| pin_action(s, h, b, PinAction::Unlock)),
+        )
+        .route(
+            "/api/v1/shell/set_pin",
+            post(|State(s), h, b| pin_action(s, h, b, PinAction::Set)),
+        )
+        .route(
+            "/api/v1/shell/lock",
+            post(|State(s), h, b| pin_action(s, h, b, PinAction::Lock)),
+        )
+        .route(
+            "/api/v1/shell/forget",
+            post(|State(s), h, b| pin_action(s, h, b, PinAction::Forget)),
+        )
         .fallback(file)
         .with_state(served)
 }

@@ -8,6 +8,7 @@
 
 #[cfg(feature = "http")]
 pub mod http;
+pub mod pin;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -18,6 +19,8 @@ use gocua_client::{ClientError, HUB_PEER, PairInfo, ReplicaLock, SyncProgress};
 use gocua_domain::Lang;
 use gocua_store::{KeyProvider, Store, StoreOptions};
 use serde::Serialize;
+
+pub use pin::{LockState, PinError, PinKeyFile};
 
 /// The replica's file name in the app's data folder.
 pub const REPLICA_FILE: &str = "replica.sqlite";
@@ -70,6 +73,10 @@ pub struct SyncStatus {
     /// Whether this replica is paired with a hub (the first screen is pairing otherwise).
     pub paired: bool,
     pub progress: Option<SyncProgressEvent>,
+    /// A PIN protects the replica's key.
+    pub pin_set: bool,
+    /// The PIN must be entered before anything else (the replica is closed).
+    pub locked: bool,
 }
 
 #[derive(Default)]
@@ -82,8 +89,8 @@ struct Running {
 /// The phone app's state: what the Tauri app manages and the browser shell serves.
 pub struct Shell {
     db: PathBuf,
-    keys: Box<dyn KeyProvider + Send + Sync>,
-    /// `None` only after a revocation wiped the replica (until it is paired again).
+    keys: PinKeyFile,
+    /// `None` while locked, and after a revocation wiped the replica (until it is paired again).
     app: Mutex<Option<App>>,
     running: Mutex<Running>,
     /// One sync or pairing at a time.
@@ -144,6 +151,68 @@ fn wiped(lang: Lang) -> CommandError {
     )
 }
 
+fn locked(lang: Lang) -> CommandError {
+    CommandError::new(
+        "locked",
+        lang.pick(
+            "Ứng dụng đang khoá: hãy nhập mã PIN",
+            "The app is locked: enter your PIN",
+        ),
+    )
+}
+
+/// A refused PIN in the user's language.
+fn pin_err(e: &PinError, lang: Lang) -> CommandError {
+    use pin::Weakness;
+    let (code, vi, en) = match e {
+        PinError::Wrong { left: 0 } => (
+            "pin_wrong",
+            "Sai mã PIN. Lần thử sau sẽ phải chờ".to_string(),
+            "Wrong PIN. The next try will have to wait".to_string(),
+        ),
+        PinError::Wrong { left } => (
+            "pin_wrong",
+            format!("Sai mã PIN. Còn {left} lần thử"),
+            format!("Wrong PIN. {left} tries left"),
+        ),
+        PinError::Wait { seconds } => (
+            "pin_wait",
+            format!("Nhập sai quá nhiều lần. Hãy chờ {seconds} giây rồi thử lại"),
+            format!("Too many wrong PINs. Wait {seconds} seconds and try again"),
+        ),
+        PinError::Weak(Weakness::Length | Weakness::NotDigits) => (
+            "pin_weak",
+            format!(
+                "Mã PIN phải gồm {} đến {} chữ số",
+                pin::MIN_DIGITS,
+                pin::MAX_DIGITS
+            ),
+            format!(
+                "The PIN must be {} to {} digits",
+                pin::MIN_DIGITS,
+                pin::MAX_DIGITS
+            ),
+        ),
+        PinError::Weak(Weakness::Guessable) => (
+            "pin_weak",
+            "Mã PIN này quá dễ đoán (số lặp lại hoặc liên tiếp): hãy chọn mã khác".to_string(),
+            "This PIN is too easy to guess (repeated or consecutive digits): choose another"
+                .to_string(),
+        ),
+        PinError::NotAllowed => (
+            "pin_not_set",
+            "Chưa đặt mã PIN, hoặc mã PIN hiện tại chưa được nhập".to_string(),
+            "No PIN is set, or the current PIN was not given".to_string(),
+        ),
+        PinError::Store(detail) => (
+            "pin_store",
+            format!("Không lưu được khoá của ứng dụng: {detail}"),
+            format!("Cannot keep the app's key: {detail}"),
+        ),
+    };
+    CommandError::new(code, lang.pick(&vi, &en))
+}
+
 fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -152,7 +221,7 @@ fn now_secs() -> i64 {
 }
 
 /// Opens the replica at `db`, encrypted with the key `keys` keeps; a first start makes the key.
-fn open_replica(db: &Path, keys: &dyn KeyProvider, lang: Lang) -> Result<App, CommandError> {
+fn open_replica(db: &Path, keys: &PinKeyFile, lang: Lang) -> Result<App, CommandError> {
     let key = match keys.load().map_err(|e| store_err(e, lang))? {
         Some(key) => key,
         None if db.exists() => {
@@ -201,12 +270,13 @@ impl ReplicaLock for Live<'_> {
 
 impl Shell {
     /// Opens (creating on first start) the encrypted replica `replica.sqlite` in `dir`, its key
-    /// kept by `keys`.
-    pub fn open(
-        dir: &Path,
-        keys: Box<dyn KeyProvider + Send + Sync>,
-        lang: Lang,
-    ) -> Result<Shell, CommandError> {
+    /// in `replica.sqlite.key` under the app lock. With a PIN set the shell starts locked.
+    pub fn open(dir: &Path, lang: Lang) -> Result<Shell, CommandError> {
+        Shell::open_with(dir, PinKeyFile::beside(&dir.join(REPLICA_FILE)), lang)
+    }
+
+    /// [`Shell::open`] with the key file given (tests use fewer PBKDF2 rounds).
+    pub fn open_with(dir: &Path, keys: PinKeyFile, lang: Lang) -> Result<Shell, CommandError> {
         std::fs::create_dir_all(dir).map_err(|e| {
             CommandError::new(
                 "io",
@@ -217,15 +287,93 @@ impl Shell {
             )
         })?;
         let db = dir.join(REPLICA_FILE);
-        let app = open_replica(&db, keys.as_ref(), lang)?;
+        let app = match keys.state().map_err(|e| store_err(e, lang))? {
+            LockState::Locked => None,
+            LockState::NoPin | LockState::Unlocked => Some(open_replica(&db, &keys, lang)?),
+        };
         Ok(Shell {
             db,
             keys,
-            app: Mutex::new(Some(app)),
+            app: Mutex::new(app),
             running: Mutex::new(Running::default()),
             exclusive: OneAtATime::default(),
             clock: Mutex::new(None),
         })
+    }
+
+    fn lock_state(&self) -> LockState {
+        // A key file that cannot be read is treated as locked: nothing opens without the PIN.
+        self.keys.state().unwrap_or(LockState::Locked)
+    }
+
+    /// The replica's key is under a PIN and not entered yet.
+    pub fn is_locked(&self) -> bool {
+        self.lock_state() == LockState::Locked
+    }
+
+    /// Opens the replica with the PIN. Wrong PINs are counted; past a few, each try waits.
+    pub fn unlock(&self, pin: &str, lang: Lang) -> Result<(), CommandError> {
+        if !self.is_locked() {
+            return Ok(());
+        }
+        self.keys.unlock(pin).map_err(|e| pin_err(&e, lang))?;
+        let mut app = open_replica(&self.db, &self.keys, lang)?;
+        app.set_clock(*lock(&self.clock));
+        *lock(&self.app) = Some(app);
+        Ok(())
+    }
+
+    /// Sets the PIN (first time: `old` is `None`) or changes it (`old` is the current PIN).
+    pub fn set_pin(&self, old: Option<&str>, new: &str, lang: Lang) -> Result<(), CommandError> {
+        if self.is_locked() {
+            return Err(locked(lang));
+        }
+        if lock(&self.app).is_none() {
+            return Err(wiped(lang));
+        }
+        self.keys.set_pin(old, new).map_err(|e| pin_err(&e, lang))
+    }
+
+    /// Closes the replica and forgets its key until the PIN is entered again. Refused while a
+    /// sync or pairing runs (`busy`); without a PIN there is nothing to lock with.
+    pub fn lock(&self, lang: Lang) -> Result<(), CommandError> {
+        if self.lock_state() == LockState::NoPin {
+            return Err(pin_err(&PinError::NotAllowed, lang));
+        }
+        let Some(_one) = self.exclusive.try_take() else {
+            return Err(busy(lang));
+        };
+        // Dropping the app closes the database; SQLCipher wipes its copy of the key.
+        lock(&self.app).take();
+        self.keys.lock();
+        Ok(())
+    }
+
+    /// For a forgotten PIN: destroys the key and the replica (changes not yet on the hub are
+    /// lost) so the phone can be paired again.
+    pub fn forget(&self, lang: Lang) -> Result<(), CommandError> {
+        let Some(_one) = self.exclusive.try_take() else {
+            return Err(busy(lang));
+        };
+        let taken = lock(&self.app).take();
+        let result = match taken {
+            Some(app) => match gocua_client::wipe_revoked(app.into_store(), Some(&self.keys)) {
+                ClientError::Wiped { .. } => Ok(()),
+                e => Err(client_err(&e, lang)),
+            },
+            None => self
+                .keys
+                .destroy()
+                .and_then(|()| {
+                    gocua_store::files::side_files(&self.db)
+                        .iter()
+                        .chain(std::iter::once(&self.db))
+                        .try_for_each(|p| gocua_store::files::shred(p))
+                })
+                .map_err(|e| store_err(e, lang)),
+        };
+        self.set_running(SyncState::Idle, None);
+        result
     }
 
     /// Pins the app's clock (tests, reproducible demos); `None` is the system clock.
@@ -249,7 +397,7 @@ impl Shell {
         lang: Lang,
     ) -> Result<serde_json::Value, CommandError> {
         let mut guard = lock(&self.app);
-        let app = guard.as_mut().ok_or_else(|| wiped(lang))?;
+        let app = guard.as_mut().ok_or_else(|| self.closed(lang))?;
         app.set_lang(lang);
         app.dispatch_json(cmd, args)
     }
@@ -264,10 +412,13 @@ impl Shell {
 
     /// The sync bar's status now, without syncing.
     pub fn status(&self, lang: Lang) -> SyncStatus {
+        let lock_state = self.lock_state();
+        let locked = lock_state == LockState::Locked;
         let (paired, last_sync, pending, read_err) = {
             let guard = lock(&self.app);
             match guard.as_ref() {
-                None => (false, None, 0, None),
+                // A PIN is set after pairing: a locked replica is a paired one.
+                None => (locked, None, 0, None),
                 Some(app) => {
                     let s = app.store();
                     let read = || -> Result<_, gocua_store::Error> {
@@ -292,6 +443,17 @@ impl Shell {
             error: read_err.or_else(|| r.error.clone()),
             paired,
             progress: r.progress,
+            pin_set: lock_state != LockState::NoPin,
+            locked,
+        }
+    }
+
+    /// The error for a command while the replica is closed: locked, or wiped.
+    fn closed(&self, lang: Lang) -> CommandError {
+        if self.is_locked() {
+            locked(lang)
+        } else {
+            wiped(lang)
         }
     }
 
@@ -310,6 +472,9 @@ impl Shell {
         lang: Lang,
         on_progress: &mut (dyn FnMut(SyncProgressEvent) + Send),
     ) -> SyncStatus {
+        if self.is_locked() {
+            return self.status(lang);
+        }
         let Some(_one) = self.exclusive.try_take() else {
             return self.status(lang);
         };
@@ -341,9 +506,7 @@ impl Shell {
                 // The office cut this phone off: the ward's data leaves it now, key first.
                 let taken = lock(&self.app).take();
                 let err = match taken {
-                    Some(app) => {
-                        gocua_client::wipe_revoked(app.into_store(), Some(self.keys.as_ref()))
-                    }
+                    Some(app) => gocua_client::wipe_revoked(app.into_store(), Some(&self.keys)),
                     None => ClientError::Wiped {
                         removed: Vec::new(),
                     },
@@ -367,13 +530,16 @@ impl Shell {
         device_name: &str,
         lang: Lang,
     ) -> Result<PairInfo, CommandError> {
+        if self.is_locked() {
+            return Err(locked(lang));
+        }
         let Some(_one) = self.exclusive.try_take() else {
             return Err(busy(lang));
         };
         let taken = lock(&self.app).take();
         let app = match taken {
             Some(app) => app,
-            None => open_replica(&self.db, self.keys.as_ref(), lang)?,
+            None => open_replica(&self.db, &self.keys, lang)?,
         };
         let mut store = app.into_store();
         let result = gocua_client::pair(&mut store, payload.trim(), device_name, now_secs()).await;

@@ -4,8 +4,7 @@
 
 use std::net::SocketAddr;
 
-use gocua_shell::{REPLICA_FILE, Shell};
-use gocua_store::KeyFile;
+use gocua_shell::{PinKeyFile, REPLICA_FILE, Shell};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn start() -> (SocketAddr, tempfile::TempDir) {
@@ -18,8 +17,8 @@ async fn start() -> (SocketAddr, tempfile::TempDir) {
     )
     .unwrap();
     let data = dir.path().join("phone");
-    let keys = KeyFile::beside(&data.join(REPLICA_FILE));
-    let shell = Shell::open(&data, Box::new(keys), gocua_domain::Lang::Vi).unwrap();
+    let keys = PinKeyFile::beside(&data.join(REPLICA_FILE)).with_iterations(1_000);
+    let shell = Shell::open_with(&data, keys, gocua_domain::Lang::Vi).unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel();
     tokio::spawn(gocua_shell::http::serve(
         shell,
@@ -152,12 +151,7 @@ async fn its_own_page_is_answered_and_others_are_refused_before_anything_runs() 
 async fn it_listens_on_loopback_only() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("phone");
-    let shell = Shell::open(
-        &data,
-        Box::new(KeyFile::beside(&data.join(REPLICA_FILE))),
-        gocua_domain::Lang::Vi,
-    )
-    .unwrap();
+    let shell = Shell::open(&data, gocua_domain::Lang::Vi).unwrap();
     let err = gocua_shell::http::serve(
         shell,
         dir.path().into(),

@@ -60,7 +60,7 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn io(what: &'static str, path: &std::path::Path, source: std::io::Error) -> Error {
+    pub fn io(what: &'static str, path: &std::path::Path, source: std::io::Error) -> Error {
         Error::Io {
             what,
             path: path.display().to_string(),

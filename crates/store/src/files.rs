@@ -102,7 +102,7 @@ pub(crate) fn make_private(path: &Path) {
 }
 
 /// The mode of a file that group or others may use, if it is one.
-pub(crate) fn open_to_others(meta: &std::fs::Metadata) -> Option<u32> {
+pub fn open_to_others(meta: &std::fs::Metadata) -> Option<u32> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -118,7 +118,7 @@ pub(crate) fn open_to_others(meta: &std::fs::Metadata) -> Option<u32> {
 
 /// Best effort: makes a create, rename or delete durable on filesystems that need a directory
 /// fsync.
-pub(crate) fn sync_parent(path: &Path) {
+pub fn sync_parent(path: &Path) {
     #[cfg(unix)]
     if let Some(dir) = path.parent() {
         let dir = if dir.as_os_str().is_empty() {
@@ -137,7 +137,7 @@ pub(crate) fn sync_parent(path: &Path) {
 /// Overwrites a file with zeros, flushes it and deletes it; a missing file is fine. On flash
 /// storage the old blocks may survive the overwrite, which is why what matters is that the
 /// replica is encrypted and its key is shredded too.
-pub(crate) fn shred(path: &Path) -> Result<()> {
+pub fn shred(path: &Path) -> Result<()> {
     let mut f = match std::fs::OpenOptions::new().write(true).open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),

@@ -14,6 +14,8 @@ export const ROOT = resolve(UI, '..');
 export const GOCUA = process.env.GOCUA_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'debug', 'gocua');
 /** "Now" for every process: a campaign evening, so the test never depends on today's date. */
 export const NOW = process.env.GOCUA_E2E_NOW ?? '2026-11-22 19:30';
+/** The PIN the tests set on their phones. */
+export const TEST_PIN = '190845';
 
 const children = new Set();
 process.on('exit', () => {

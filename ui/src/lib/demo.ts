@@ -222,7 +222,20 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
     keys.map(([key, label]) => ({ key, label, progress: progressOf(data.filter((h) => of(h) === key)), target: null, quota: null }));
   let pending = 0;
   let lastSync: number | null = now() - 2 * 3600;
-  const status = (): SyncStatus => ({ state: lastSync ? 'done' : 'idle', last_sync: lastSync, pending, error: null, paired, progress: null });
+  // The demo's PIN lock: a paired demo has a PIN and starts unlocked; any PIN of 6+ digits
+  // unlocks it.
+  let pinSet = paired;
+  let locked = false;
+  const status = (): SyncStatus => ({
+    state: lastSync ? 'done' : 'idle',
+    last_sync: lastSync,
+    pending,
+    error: null,
+    paired,
+    progress: null,
+    pin_set: pinSet,
+    locked,
+  });
   const answer = <T>(v: T): Promise<Result<T>> => new Promise((res) => setTimeout(() => res(ok(v)), 60));
   const notFound = <T>(id: string): Promise<Result<T>> =>
     Promise.resolve(fail<T>('not_found', lang() === 'en' ? `No such household: "${id}"` : `Không tìm thấy hộ "${id}"`));
@@ -602,6 +615,16 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
       paired = true;
       const info: PairInfo = { hub_urls: ['http://192.168.1.10:8470'], fingerprint: 'demo', device_id: `d-${payload.length}`, role, team: 't-01', volunteer: 'p-05', ward: 'Phường Trúc Bạch' };
       return answer(info);
+    },
+    lock: (action, pin) => {
+      if ((action === 'unlock' || action === 'set_pin') && !/^\d{6,12}$/.test(pin ?? '')) {
+        return Promise.resolve(fail('pin_weak', en() ? 'The PIN must be 6 to 12 digits' : 'Mã PIN phải gồm 6 đến 12 chữ số'));
+      }
+      if (action === 'unlock') locked = false;
+      if (action === 'set_pin') pinSet = true;
+      if (action === 'lock') locked = true;
+      if (action === 'forget') [paired, pinSet, locked] = [false, false, false];
+      return answer(status());
     },
   };
   return transport;

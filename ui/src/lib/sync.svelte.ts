@@ -5,9 +5,21 @@
 import type { CommandError } from './bindings/CommandError';
 import { transport } from './api';
 import { dictFor, locale } from './i18n/index.svelte';
-import { type PairInfo, type Result, type SyncStatus, fail } from './transport';
+import { type LockAction, type PairInfo, type Result, type SyncStatus, fail } from './transport';
 
-const initial: SyncStatus = { state: 'idle', last_sync: null, pending: 0, error: null, paired: true, progress: null };
+const initial: SyncStatus = {
+  state: 'idle',
+  last_sync: null,
+  pending: 0,
+  error: null,
+  paired: true,
+  progress: null,
+  pin_set: true,
+  locked: false,
+};
+
+/** How long the app may stay in the background before it locks itself. */
+export const AUTO_LOCK_MS = 2 * 60 * 1000;
 
 /** `loaded`: the shell has answered once, so `status.paired` is known. */
 export const syncState = $state<{ status: SyncStatus; busy: boolean; loaded: boolean }>({
@@ -36,7 +48,8 @@ export async function refreshSync(): Promise<void> {
 /** Syncs now, unless a sync is under way, the device is not paired, or the page is live on the
  * hub. Recording never waits for it: commands go to the local replica meanwhile. */
 export async function syncNow(): Promise<void> {
-  if (syncState.busy || !syncState.status.paired || syncState.status.state === 'live') return;
+  const s = syncState.status;
+  if (syncState.busy || !s.paired || s.locked || s.state === 'live') return;
   syncState.busy = true;
   syncState.status = { ...syncState.status, state: 'syncing', error: null, progress: null };
   try {
@@ -61,15 +74,50 @@ export async function pairDevice(payload: string, deviceName: string): Promise<R
   return r;
 }
 
+/** The app lock (`Transport.lock`): on success the status it answers is the new one; a refusal
+ * (wrong PIN, wait, weak PIN) comes back for the lock screen to show. Unlocking syncs next. */
+export async function lockAction(action: LockAction, pin?: string, old?: string): Promise<Result<SyncStatus>> {
+  const r = await transport().lock(action, pin, old);
+  if (r.ok) {
+    syncState.status = r.value;
+    syncState.loaded = true;
+    if (action === 'unlock') void syncNow();
+  }
+  return r;
+}
+
 /** Syncs at launch (once the status is known) and each time the app comes back to the
- * foreground; returns the function that stops listening. */
+ * foreground; locks the app when it has stayed in the background for [`AUTO_LOCK_MS`]. Returns
+ * the function that stops listening. */
 export function startAutoSync(): () => void {
+  let hiddenAt: number | null = null;
+  let lockTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Locks if a PIN is set; says whether it did. */
+  const lockIfSet = (): boolean => {
+    const s = syncState.status;
+    const lock = s.pin_set && !s.locked && s.state !== 'live' && s.paired;
+    if (lock) void lockAction('lock');
+    return lock;
+  };
   const onVisible = () => {
-    if (document.visibilityState === 'visible') void syncNow();
+    if (document.visibilityState === 'hidden') {
+      hiddenAt = Date.now();
+      clearTimeout(lockTimer);
+      lockTimer = setTimeout(() => void lockIfSet(), AUTO_LOCK_MS);
+      return;
+    }
+    clearTimeout(lockTimer);
+    // Timers may not run while a phone sleeps: the time away decides too.
+    const away = hiddenAt !== null && Date.now() - hiddenAt >= AUTO_LOCK_MS;
+    hiddenAt = null;
+    if (!(away && lockIfSet())) void syncNow();
   };
   document.addEventListener('visibilitychange', onVisible);
   void refreshSync().then(() => syncNow());
-  return () => document.removeEventListener('visibilitychange', onVisible);
+  return () => {
+    clearTimeout(lockTimer);
+    document.removeEventListener('visibilitychange', onVisible);
+  };
 }
 
 export function resetSync(): void {

@@ -41,7 +41,15 @@ export interface SyncStatus {
   paired: boolean;
   /** How far the sync under way is (`syncing` only). */
   progress: SyncProgressEvent | null;
+  /** A PIN protects the data on this device (set right after pairing). */
+  pin_set: boolean;
+  /** The PIN must be entered before anything else. */
+  locked: boolean;
 }
+
+/** The app lock's actions: enter the PIN, set or change it, lock now, or (PIN forgotten) wipe
+ * the device's data so it can be paired again. */
+export type LockAction = 'unlock' | 'set_pin' | 'lock' | 'forget';
 
 /** One step of a sync under way, streamed by the shell. */
 export interface SyncProgressEvent {
@@ -74,16 +82,37 @@ export interface Transport {
   sync(onProgress?: OnProgress): Promise<Result<SyncStatus>>;
   /** Pairs this device with the hub whose QR code carried `payload` (opaque text). */
   pair(payload: string, deviceName: string): Promise<Result<PairInfo>>;
+  /** The app lock; answers the status after the action. `old` is the current PIN when
+   * changing it. */
+  lock(action: LockAction, pin?: string, old?: string): Promise<Result<SyncStatus>>;
 }
 
 /** A status as the shell sent it, with the fields an older shell may leave out filled in: only
  * an explicit `paired: false` shows the pairing screen. */
 export function normalizeStatus(s: SyncStatus): SyncStatus {
-  return { ...s, error: s.error ?? null, pending: s.pending ?? 0, paired: s.paired !== false, progress: s.progress ?? null };
+  return {
+    ...s,
+    error: s.error ?? null,
+    pending: s.pending ?? 0,
+    paired: s.paired !== false,
+    progress: s.progress ?? null,
+    // Only a shell that says so asks for a PIN (the hub itself has none).
+    pin_set: s.pin_set !== false,
+    locked: s.locked === true,
+  };
 }
 
 /** What a browser talking to the hub itself reports: every change is on it when made. */
-export const LIVE: SyncStatus = { state: 'live', last_sync: null, pending: 0, error: null, paired: true, progress: null };
+export const LIVE: SyncStatus = {
+  state: 'live',
+  last_sync: null,
+  pending: 0,
+  error: null,
+  paired: true,
+  progress: null,
+  pin_set: true,
+  locked: false,
+};
 
 /** The language errors should come back in, read at each call. */
 export type LangSource = () => Lang;
@@ -143,6 +172,7 @@ export function tauriTransport(lang: LangSource): Transport {
       return status(invoke('sync', { lang: lang(), onProgress: channel }));
     },
     pair: (payload, deviceName) => invoke('pair', { payload: payload.trim(), deviceName, lang: lang() }),
+    lock: (action, pin, old) => status(invoke(action, { pin: pin ?? '', old: old ?? null, lang: lang() })),
   };
 }
 
@@ -226,6 +256,12 @@ export function httpTransport(lang: LangSource, base = ''): Transport {
       if (shell === null) await shellStatus('status');
       if (shell === false) return fail('no_shell', dictFor(lang()).errors.noShell);
       return (await post<PairInfo>('/api/v1/shell/pair', { payload: payload.trim(), device_name: deviceName }))[0];
+    },
+    async lock(action, pin, old) {
+      if (shell === null) await shellStatus('status');
+      if (shell === false) return fail('no_shell', dictFor(lang()).errors.noShell);
+      const [r] = await post<SyncStatus>(`/api/v1/shell/${action}`, { pin: pin ?? '', old: old ?? null });
+      return r.ok ? ok(normalizeStatus(r.value)) : r;
     },
   };
 }
