@@ -104,7 +104,9 @@ async function main() {
         await page.evaluate(() => document.fonts.ready);
         await page.waitForTimeout(400);
         const file = join(OUT, `office-${name}-${width}.png`);
-        await page.screenshot({ path: file });
+        // The home page whole (figures, breakdown, leaderboard, hard cases, trend); the others
+        // as the screen shows them.
+        await page.screenshot({ path: file, fullPage: name === 'progress' });
         console.log(file);
         await page.close();
       }

@@ -288,6 +288,7 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
 
   // The teams' sessions, as the ward prints them for residents.
   let sessionSeq = 0;
+  let pairSeq = 0;
   const sessions: TeamSession[] = [
     { id: 'ts-demo1', team: 't-01', date: dayAfter(1), start: '18:00', end: '21:00', place: 'Nhà văn hoá tổ dân phố 3', note: 'Mang theo thẻ căn cước và điện thoại', at: now() - 86400, by: 'p-05' },
     { id: 'ts-demo2', team: 't-01', date: dayAfter(3), start: '19:00', end: '21:30', place: 'Sân nhà bà Lan, số 12 ngõ 12 Trúc Bạch', at: now() - 86400, by: 'p-05' },
@@ -456,7 +457,7 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
             if (day > todayKey) return { day, visits: 0, households_visited: 0, new_level2: 0, new_activations: 0, cumulative_activated: activated };
             const step = Math.floor(((activated - baseline) * 0.97 * (steps[past++] ?? 0)) / sum);
             cumulative += step;
-            const visited = 8 + Math.floor(wobble() * 20);
+            const visited = 60 + Math.floor(wobble() * 60);
             return { day, visits: visited + Math.floor(wobble() * 6), households_visited: visited, new_level2: Math.floor(step * 0.8), new_activations: step, cumulative_activated: cumulative };
           });
           return answer(rows) as never;
@@ -683,7 +684,7 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
           const q = a as { role: Role; team?: string; volunteer?: string };
           if (q.role === 'volunteer' && !q.volunteer) return refuse('pairing_needs_volunteer', 'Mã cho tình nguyện viên phải ghi rõ người dùng', 'A volunteer pairing code needs the volunteer') as never;
           if (q.role === 'lead' && !q.team) return refuse('pairing_needs_team', 'Mã cho tổ trưởng phải ghi rõ tổ', "A team lead's pairing code needs the team") as never;
-          const payload = `gocua:pair:v1:demo:${q.role}:${q.team ?? '-'}:${q.volunteer ?? '-'}:${Math.floor(Math.random() * 1e9).toString(16)}`;
+          const payload = `gocua:pair:v1:demo:${q.role}:${q.team ?? '-'}:${q.volunteer ?? '-'}:${(0x5eed0000 + ++pairSeq).toString(16)}`;
           return answer({ payload, svg: DEMO_QR, expires_at: now() + 15 * 60 }) as never;
         }
         default:

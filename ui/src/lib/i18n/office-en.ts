@@ -195,6 +195,7 @@ export const officeEn: typeof officeVi = {
     button: 'Print',
     hint: 'A4 portrait. In the print dialog choose a printer or "Save as PDF".',
     scheduleTitle: 'Print the schedule for residents',
+    lang: "The notice's language",
     team: 'Team',
     teamPick: '— Choose a team —',
     noSessions: 'This team has no session yet.',

@@ -196,6 +196,7 @@ export const officeVi = {
     button: 'In',
     hint: 'Khổ A4 dọc. Trong hộp thoại in, chọn máy in hoặc "Lưu thành PDF".',
     scheduleTitle: 'In lịch làm việc cho người dân',
+    lang: 'Ngôn ngữ của thông báo',
     team: 'Tổ công tác',
     teamPick: '— Chọn tổ —',
     noSessions: 'Tổ này chưa có buổi làm việc nào.',
