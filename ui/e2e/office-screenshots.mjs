@@ -3,37 +3,14 @@
 // (`/office/` → dist/office.html, `/office/<path>` → dist/<path>) by a small static server on
 // loopback. Writes docs/screenshots/office-<page>-<1280|360>.png (shown in the README).
 //   npm run build && node e2e/office-screenshots.mjs
-import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, NOW, ROOT, UI, chromiumArgs } from './lib/procs.mjs';
+import { CHROMIUM, NOW, ROOT, chromiumArgs } from './lib/procs.mjs';
+import { serveOffice } from './lib/static.mjs';
 
 const OUT = join(ROOT, 'docs', 'screenshots');
-const DIST = join(UI, 'dist');
 const NOW_MS = Date.parse(`${NOW.replace(' ', 'T')}:00+07:00`);
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.woff2': 'font/woff2', '.svg': 'image/svg+xml' };
-
-/** dist/ at /office/, and "no session" from the session endpoint (for the sign-in page). */
-function serve() {
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/api/v1/office/session') {
-      res.writeHead(401, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ code: 'no_session', message_vi: 'Chưa đăng nhập', message_en: 'Not signed in' }));
-      return;
-    }
-    const rel = url.pathname === '/office/' ? 'office.html' : url.pathname.replace(/^\/office\//, '');
-    const path = normalize(join(DIST, rel));
-    if (!path.startsWith(DIST) || !existsSync(path) || !statSync(path).isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
-    createReadStream(path).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 /** Each page: its hash and what to do on it before the picture. */
 const PAGES = [
@@ -86,10 +63,8 @@ const PAGES = [
 ];
 
 async function main() {
-  if (!existsSync(join(DIST, 'office.html'))) throw new Error('dist/office.html is missing: run `npm run build` first');
   mkdirSync(OUT, { recursive: true });
-  const server = await serve();
-  const base = `http://127.0.0.1:${server.address().port}/office/`;
+  const { server, base } = await serveOffice();
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs() });
   try {
     for (const [width, height] of [[1280, 860], [360, 780]]) {

@@ -91,6 +91,25 @@ describe('signing in', () => {
     expect(await screen.findByText(/Văn phòng phường · Phường Trúc Bạch/)).toBeTruthy();
   });
 
+  it('speaks the session’s language unless this browser chose one', async () => {
+    mockHub(progressHandlers(), { GET: () => ({ ward: 'Phường Trúc Bạch', expires_at: 1_900_000_000, lang: 'en' }) });
+    await boot();
+    expect(await screen.findByRole('button', { name: 'Sign out' })).toBeTruthy();
+  });
+
+  it('goes back to the sign-in screen when an upload finds the session gone', async () => {
+    mockHub(progressHandlers());
+    mockXhr(() => ({ status: 401, body: { code: 'session_expired', message_vi: 'Hết hạn', message_en: 'Expired' } }));
+    await boot();
+    goPage('import');
+    await screen.findByText('Nhập danh sách hộ, nhân khẩu');
+    const input = document.querySelector('input[type=file]') as HTMLInputElement;
+    Object.defineProperty(input, 'files', { value: [new File(['x'], 'a.csv')], configurable: true });
+    await fireEvent.change(input);
+    await fireEvent.click(screen.getByRole('button', { name: 'Kiểm tra tệp' }));
+    expect(await screen.findByText('Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại.')).toBeTruthy();
+  });
+
   it('says so when the link was used or expired', async () => {
     history.replaceState(null, '', '/office/#signin=used');
     mockHub({}, { POST: () => refused(401, 'signin_invalid', 'Link đã dùng', 'Link used') });

@@ -4,7 +4,7 @@
 // a session calls: back to the sign-in screen, saying why.
 import type { CommandError } from '../lib/bindings/CommandError';
 import type { OfficeSession } from '../lib/bindings/OfficeSession';
-import { locale } from '../lib/i18n/index.svelte';
+import { LANG_KEY, locale, setLang } from '../lib/i18n/index.svelte';
 import { type OfficeApi, httpOfficeApi, takeSigninToken } from './api';
 
 export type SignedOutReason = 'expired' | 'invalid' | 'signedOut' | 'error' | null;
@@ -18,6 +18,14 @@ export const session = $state<{
 }>({ status: 'checking', info: null, reason: null, message: '' });
 
 let api: OfficeApi | null = null;
+
+function storedLang(): string | null {
+  try {
+    return localStorage.getItem(LANG_KEY);
+  } catch {
+    return null;
+  }
+}
 
 export function setOfficeApi(a: OfficeApi | null): void {
   api = a;
@@ -56,6 +64,8 @@ export async function startSession(): Promise<void> {
 }
 
 function signedIn(info: OfficeSession): void {
+  // The hub's language for the office, unless this browser already chose one.
+  if (info.lang && !storedLang()) setLang(info.lang);
   session.status = 'in';
   session.info = info;
   session.reason = null;
