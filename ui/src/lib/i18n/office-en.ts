@@ -133,6 +133,7 @@ export const officeEn: typeof officeVi = {
   },
   campaign: {
     title: 'Campaign settings',
+    period: 'Name and dates',
     intro: (ward: string, district: string) => `${ward}, ${district}`,
     name: "Campaign's name",
     start: 'Start date',

@@ -134,6 +134,7 @@ export const officeVi = {
   },
   campaign: {
     title: 'Cài đặt chiến dịch',
+    period: 'Tên và thời gian',
     intro: (ward: string, district: string) => `${ward}, ${district}`,
     name: 'Tên chiến dịch',
     start: 'Ngày bắt đầu',
