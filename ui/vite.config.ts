@@ -1,5 +1,6 @@
 // Vite and vitest settings of the UI: Svelte 5, relative asset paths (the Tauri shell and the hub
-// serve the same files), jsdom for component tests.
+// serve the same files), two pages (the phone app's index.html and the ward office's dashboard,
+// office.html, served by the hub at /office/), jsdom for component tests.
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { svelteTesting } from '@testing-library/svelte/vite';
 import { defineConfig } from 'vitest/config';
@@ -15,6 +16,13 @@ export default defineConfig({
     // Fonts stay files (never inlined as base64 into CSS).
     assetsInlineLimit: 0,
     reportCompressedSize: false,
+    rollupOptions: {
+      input: {
+        // Relative to the UI's folder, where npm runs the build.
+        index: 'index.html',
+        office: 'office.html',
+      },
+    },
   },
   test: {
     environment: 'jsdom',

@@ -1,9 +1,12 @@
-// Both dictionaries have every key, no empty string (functions are called with sample values),
+// Both dictionaries (the phone app's and the office dashboard's) have every key, no empty string (functions are called with sample values),
 // lists of the same length; Vietnamese is the default and the choice is remembered.
 import { describe, expect, it } from 'vitest';
 import { en } from '../src/lib/i18n/en';
 import { LANG_KEY, loadLang, locale, setLang, t } from '../src/lib/i18n/index.svelte';
 import { vi } from '../src/lib/i18n/vi';
+import { officeEn } from '../src/lib/i18n/office-en';
+import { officeVi } from '../src/lib/i18n/office-vi';
+import { officeDict, ot } from '../src/lib/i18n/office';
 
 type Tree = { [k: string]: unknown };
 
@@ -62,5 +65,39 @@ describe('language choice', () => {
     locale.lang = 'vi';
     loadLang();
     expect(locale.lang).toBe('en');
+  });
+});
+
+describe('office dictionaries', () => {
+  const a = leaves(officeVi, '', new Map());
+  const b = leaves(officeEn, '', new Map());
+
+  it('have the same keys', () => {
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+    expect(a.size).toBeGreaterThan(150);
+  });
+
+  it('have no empty string', () => {
+    for (const [k, v] of [...a, ...b]) expect(v.trim(), k).not.toBe('');
+  });
+
+  it('translate what they say', () => {
+    // Words both languages write alike ("Menu", "CCCD") and lines made only of names.
+    const same = [...a].filter(([k, v]) => b.get(k) === v && !/^(nav\.menu|progress\.col\.cccd|campaign\.intro|import\.chosen)\b/.test(k));
+    expect(same).toEqual([]);
+  });
+
+  it('use the campaign words in Vietnamese', () => {
+    const all = [...a.values()].join('\n').toLowerCase();
+    for (const term of ['thẻ căn cước/CCCD', 'thu nhận hồ sơ mức 2', 'kích hoạt', 'tổ dân phố', 'tổ công tác', 'thi đua', 'tổ lưu động', 'Nhập kết quả thay cho tình nguyện viên', 'SIM đứng tên chính người dân']) {
+      expect(all).toContain(term.toLowerCase());
+    }
+  });
+
+  it('follow the language choice', () => {
+    expect(ot().nav.signOut).toBe('Đăng xuất');
+    setLang('en');
+    expect(ot().nav.signOut).toBe('Sign out');
+    expect(officeDict('vi').nav.signOut).toBe('Đăng xuất');
   });
 });

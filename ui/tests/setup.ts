@@ -1,5 +1,5 @@
-// vitest setup: a clean device for every test (storage, language, transport, sync, route) and
-// no Tauri left behind by `mockIPC`.
+// vitest setup: a clean device for every test (storage, language, transport, sync, route, the
+// office's session and page) and no Tauri left behind by `mockIPC`.
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { cleanup } from '@testing-library/svelte';
 import { afterEach, beforeEach, vi } from 'vitest';
@@ -9,6 +9,8 @@ import { resetRouter } from '../src/lib/router.svelte';
 import { resetSync } from '../src/lib/sync.svelte';
 import { resetMe } from '../src/lib/me.svelte';
 import { clearToast } from '../src/lib/toast.svelte';
+import { resetSession } from '../src/office/session.svelte';
+import { nav } from '../src/office/nav.svelte';
 
 // jsdom measures nothing; Svelte's size bindings need the observer to exist.
 globalThis.ResizeObserver ??= class {
@@ -26,6 +28,8 @@ beforeEach(() => {
   clearToast();
   history.replaceState(null, '', '/');
   resetRouter();
+  resetSession();
+  nav.page = 'progress';
 });
 
 afterEach(() => {

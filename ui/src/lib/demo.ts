@@ -6,11 +6,17 @@
 // street teams and the ward's mobile team (tổ lưu động) from `list_teams`, one member of each
 // street team holding nothing yet, a few hard cases already routed to the mobile team, the
 // teams' evening sessions), and with `?demo&unpaired` starts unpaired to show the pairing screen.
+// As the office (`office.html?demo`) it also answers the office's commands: the campaign and its
+// settings, the hub's paired devices (revoke), pairing codes (one fixed QR picture), the ward's
+// figures by group, street, team, volunteer and organisation against the campaign's targets, and
+// a daily trend that climbs to today's figures.
 import type { Activation } from './bindings/Activation';
 import type { Blocker } from './bindings/Blocker';
 import type { CccdStatus } from './bindings/CccdStatus';
 import type { Funnel } from './bindings/Funnel';
 import type { BoardRow } from './bindings/BoardRow';
+import type { Campaign } from './bindings/Campaign';
+import type { DeviceRow } from './bindings/DeviceRow';
 import type { DayRow } from './bindings/DayRow';
 import type { HardCase } from './bindings/HardCase';
 import type { HardCaseMark } from './bindings/HardCaseMark';
@@ -199,6 +205,15 @@ const LEADS: Record<string, string> = { 't-01': 'p-05', 't-02': 'p-08', 't-03': 
 const CAMPAIGN_DAYS = 90;
 const CAMPAIGN_DAY = 30;
 const QUOTA = 20;
+/** Which organisation each volunteer comes from (the `org` breakdown). */
+const ORGS: [string, string][] = [
+  ['o-doan', 'Đoàn Thanh niên phường'],
+  ['o-phunu', 'Hội Liên hiệp Phụ nữ phường'],
+  ['o-congan', 'Công an phường'],
+];
+const ORG_OF: Record<string, string> = { 'p-05': 'o-doan', 'p-06': 'o-doan', 'p-07': 'o-phunu', 'p-09': 'o-doan', 'p-08': 'o-congan', 'p-10': 'o-phunu', 'p-11': 'o-congan', 'p-12': 'o-phunu' };
+/** The pairing QR the demo shows for any code (a real QR of a made-up payload). */
+const DEMO_QR = '<svg xmlns="http://www.w3.org/2000/svg" width="41" height="41" viewBox="0 0 41 41"><rect width="41" height="41" fill="#fff"/><path stroke="#000" d="M4 4.5h7m2 0h1m2 0h1m1 0h2m3 0h1m3 0h2m1 0h7m-33 1h1m5 0h1m1 0h2m1 0h6m1 0h2m1 0h1m1 0h2m1 0h1m5 0h1m-33 1h1m1 0h3m1 0h1m2 0h1m2 0h1m5 0h1m1 0h1m3 0h1m1 0h1m1 0h3m1 0h1m-33 1h1m1 0h3m1 0h1m2 0h1m4 0h2m4 0h1m2 0h2m1 0h1m1 0h3m1 0h1m-33 1h1m1 0h3m1 0h1m1 0h2m2 0h1m1 0h2m3 0h3m1 0h2m1 0h1m1 0h3m1 0h1m-33 1h1m5 0h1m4 0h2m2 0h1m1 0h4m2 0h1m2 0h1m5 0h1m-33 1h7m1 0h1m1 0h1m1 0h1m1 0h1m1 0h1m1 0h1m1 0h1m1 0h1m1 0h1m1 0h7m-24 1h2m1 0h10m1 0h1m-24 1h1m1 0h1m1 0h1m1 0h1m3 0h5m2 0h1m2 0h2m6 0h1m2 0h1m-31 1h5m1 0h1m2 0h1m2 0h1m2 0h2m2 0h1m4 0h2m3 0h3m-31 1h1m3 0h1m1 0h4m1 0h1m2 0h2m2 0h3m1 0h1m1 0h1m1 0h2m1 0h2m-31 1h2m1 0h1m3 0h1m2 0h2m3 0h3m1 0h1m2 0h1m2 0h1m-28 1h1m3 0h1m1 0h7m1 0h1m1 0h3m2 0h2m2 0h2m5 0h1m-32 1h1m1 0h1m3 0h2m3 0h1m3 0h1m1 0h1m2 0h2m2 0h2m2 0h1m1 0h2m-33 1h1m2 0h2m1 0h1m1 0h3m6 0h1m2 0h1m5 0h4m1 0h2m-28 1h1m5 0h2m1 0h1m2 0h5m1 0h2m7 0h1m-33 1h1m1 0h1m3 0h1m3 0h1m3 0h1m2 0h1m3 0h1m1 0h1m1 0h3m3 0h2m-33 1h1m1 0h1m1 0h1m2 0h2m2 0h1m1 0h2m1 0h1m2 0h3m2 0h3m2 0h1m1 0h2m-32 1h1m1 0h1m2 0h1m1 0h2m2 0h2m2 0h1m1 0h1m1 0h1m1 0h1m1 0h3m2 0h1m1 0h2m-33 1h2m1 0h1m1 0h1m2 0h1m1 0h4m1 0h3m3 0h1m3 0h1m1 0h2m2 0h2m-33 1h4m2 0h4m4 0h1m1 0h4m1 0h4m1 0h1m2 0h1m2 0h1m-32 1h1m7 0h1m1 0h1m2 0h1m1 0h1m1 0h1m2 0h2m3 0h1m2 0h4m-33 1h1m2 0h1m1 0h2m1 0h2m2 0h3m1 0h2m6 0h1m3 0h1m1 0h3m-32 1h1m1 0h2m2 0h1m1 0h4m1 0h1m2 0h1m3 0h4m3 0h2m1 0h2m-33 1h1m2 0h2m1 0h1m2 0h5m3 0h1m3 0h1m2 0h6m1 0h1m-24 1h1m4 0h4m4 0h1m2 0h1m3 0h1m2 0h1m-32 1h7m2 0h1m1 0h1m1 0h1m4 0h1m3 0h3m1 0h1m1 0h5m-33 1h1m5 0h1m3 0h3m1 0h5m1 0h5m3 0h1m-29 1h1m1 0h3m1 0h1m1 0h1m2 0h3m1 0h3m1 0h1m1 0h2m1 0h5m2 0h1m-32 1h1m1 0h3m1 0h1m2 0h3m2 0h1m1 0h2m4 0h3m3 0h3m1 0h1m-33 1h1m1 0h3m1 0h1m1 0h2m1 0h2m4 0h1m2 0h1m3 0h2m2 0h1m3 0h1m-33 1h1m5 0h1m6 0h3m1 0h2m2 0h2m1 0h3m4 0h1m-32 1h7m1 0h1m2 0h1m1 0h2m1 0h3m1 0h2m1 0h2m3 0h1m2 0h2"/></svg>';
 
 export function demoTransport(lang: LangSource, households = 1000, role: Role = 'volunteer', paired = true): Transport {
   const data = generate(households, now());
@@ -286,12 +301,50 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
 
   // The teams' sessions, as the ward prints them for residents.
   let sessionSeq = 0;
+  let pairSeq = 0;
   const sessions: TeamSession[] = [
     { id: 'ts-demo1', team: 't-01', date: dayAfter(1), start: '18:00', end: '21:00', place: 'Nhà văn hoá tổ dân phố 3', note: 'Mang theo thẻ căn cước và điện thoại', at: now() - 86400, by: 'p-05' },
     { id: 'ts-demo2', team: 't-01', date: dayAfter(3), start: '19:00', end: '21:30', place: 'Sân nhà bà Lan, số 12 ngõ 12 Trúc Bạch', at: now() - 86400, by: 'p-05' },
     { id: 'ts-demo3', team: 't-02', date: dayAfter(2), start: '18:30', end: '21:00', place: 'Nhà văn hoá tổ dân phố 4', at: now() - 86400, by: 'p-08' },
     { id: 'ts-demo4', team: 't-03', date: dayAfter(1), start: '08:00', end: '11:00', place: 'Đến tận nhà các hộ ca khó', note: 'Mang máy đọc thẻ và máy tính bảng', at: now() - 86400, by: 'p-11' },
   ];
+  // The campaign as the office edits it; targets sized to the demo ward.
+  const eligibleAll = progressOf(data).eligible;
+  let campaign: Campaign = {
+    name: 'Chiến dịch 90 ngày đêm',
+    start: campaignDays[0] ?? '',
+    end: campaignDays[campaignDays.length - 1] ?? '',
+    targets: { cccd: Math.round(eligibleAll * 0.95), level2: Math.round(eligibleAll * 0.8), activated: Math.round(eligibleAll * 0.85) },
+    eligible_age: 14,
+    urban_window: { ...URBAN },
+    rural_window: { start: '17:00', end: '20:30' },
+    quota_per_volunteer: QUOTA,
+  };
+  const checkCampaign = (c: Campaign): [string, string, string] | null => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(c.start) || !/^\d{4}-\d{2}-\d{2}$/.test(c.end) || c.end < c.start) {
+      return ['campaign_dates', `Ngày kết thúc (${c.end}) phải sau ngày bắt đầu (${c.start})`, `the end date (${c.end}) must come after the start date (${c.start})`];
+    }
+    if (!(c.targets.cccd > 0 && c.targets.level2 > 0 && c.targets.activated > 0)) return ['campaign_targets', 'Chỉ tiêu phải lớn hơn 0', 'targets must be greater than 0'];
+    if (!(c.eligible_age >= 14 && c.eligible_age <= 18)) return ['campaign_age', `Tuổi trong diện phải từ 14 đến 18, không phải ${c.eligible_age}`, `the eligible age must be 14 to 18, not ${c.eligible_age}`];
+    for (const [w, vi, english] of [[c.urban_window, 'khu đô thị', 'urban'], [c.rural_window, 'nông thôn', 'rural']] as const) {
+      if (!(parseHm(w.start) < parseHm(w.end))) return ['campaign_window', `Khung giờ ${vi} phải bắt đầu trước khi kết thúc (${w.start}–${w.end})`, `the ${english} window must start before it ends (${w.start}–${w.end})`];
+    }
+    if (!(c.quota_per_volunteer >= 1)) return ['campaign_quota', 'Chỉ tiêu mỗi người phải từ 1 trở lên', 'the quota per person must be at least 1'];
+    return null;
+  };
+  // The hub's paired devices: every volunteer's phone, one revoked, one never synced.
+  const devices: DeviceRow[] = VOLUNTEERS.map(([v, n, team], i) => ({
+    id: `d-${String(i + 1).padStart(3, '0')}`,
+    name: `Điện thoại ${n.split(' ').slice(-1)[0] ?? ''}`,
+    role: LEADS[team] === v ? 'lead' : 'volunteer',
+    team,
+    team_name: teamName(team),
+    volunteer: v,
+    volunteer_name: n,
+    paired_at: now() - (CAMPAIGN_DAY - i) * 86400,
+    last_sync: i === 5 ? null : now() - [300, 2 * 3600, 26 * 3600, 40 * 60, 3 * 86400, 0, 5 * 3600, 20 * 60][i]!,
+    revoked: i === 7,
+  }));
   const byDate = (p: TeamSession, q: TeamSession) => p.date.localeCompare(q.date) || p.start.localeCompare(q.start) || p.id.localeCompare(q.id);
 
   const board = (team: string): TeamBoard | null => {
@@ -374,13 +427,28 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
         case 'progress':
         case 'leaderboard': {
           const by = (a as { by: string }).by;
-          if (by === 'team') return answer(cut(TEAMS, (h) => h.row.team)) as never;
+          if (by === 'team') {
+            const rows = cut(TEAMS, (h) => h.row.team);
+            const none = data.filter((h) => !h.row.team);
+            if (none.length > 0) rows.push({ key: '', label: '', progress: progressOf(none), target: null, quota: null });
+            return answer(rows) as never;
+          }
+          if (by === 'group') return answer(cut([['g-01', 'Tổ dân phố 3'], ['g-02', 'Tổ dân phố 4']], (h) => h.row.group)) as never;
+          if (by === 'street') return answer(cut(STREETS.map(([id, name]) => [id, name] as [string, string]), (h) => h.row.street)) as never;
+          if (by === 'org') {
+            const rows = cut(ORGS, (h) => (h.row.volunteer ? (ORG_OF[h.row.volunteer] ?? null) : null)).map((x) => {
+              const n = VOLUNTEERS.filter(([v]) => ORG_OF[v] === x.key).length;
+              return { ...x, quota: { done: Math.round(x.progress.guided / 2), quota: QUOTA * n } };
+            });
+            if (cmd === 'leaderboard') rows.sort((p, q) => (q.quota?.done ?? 0) / (q.quota?.quota || 1) - (p.quota?.done ?? 0) / (p.quota?.quota || 1));
+            return answer(rows) as never;
+          }
           if (by === 'volunteer') {
             const rows = cut(VOLUNTEERS, (h) => h.row.volunteer).map((x) => ({ ...x, quota: { done: Math.round(x.progress.guided / 2), quota: QUOTA } }));
             if (cmd === 'leaderboard') rows.sort((p, q) => (q.quota?.done ?? 0) - (p.quota?.done ?? 0));
             return answer(rows) as never;
           }
-          return answer([{ key: 'w-01', label: 'Phường Trúc Bạch', progress: progressOf(data), target: null, quota: null }]) as never;
+          return answer([{ key: 'w-01', label: 'Phường Trúc Bạch', progress: progressOf(data), target: { ...campaign.targets }, quota: null }]) as never;
         }
         case 'daily_progress': {
           const midnight = vnMidnight(now());
@@ -388,11 +456,23 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
           const activated = progressOf(data).activated;
           const todayKey = vnDate(now());
           // Every day of the campaign, as the store answers; the figures are today's only.
-          const rows: DayRow[] = campaignDays.map((day) =>
-            day === todayKey
-              ? { day, visits: today.reduce((n, h) => n + Math.max(1, h.visits.length), 0), households_visited: today.length, new_level2: 0, new_activations: 0, cumulative_activated: activated }
-              : { day, visits: 0, households_visited: 0, new_level2: 0, new_activations: 0, cumulative_activated: day < todayKey ? activated : 0 },
-          );
+          // Past days climb from the imported baseline (40%) to today's figure, a little unevenly.
+          const wobble = rng(11);
+          const baseline = Math.round(activated * 0.4);
+          const steps = campaignDays.filter((day) => day < todayKey).map(() => 0.5 + wobble());
+          const sum = steps.reduce((n, x) => n + x, 0) || 1;
+          let cumulative = baseline;
+          let past = 0;
+          const rows: DayRow[] = campaignDays.map((day) => {
+            if (day === todayKey) {
+              return { day, visits: today.reduce((n, h) => n + Math.max(1, h.visits.length), 0), households_visited: today.length, new_level2: 0, new_activations: activated - cumulative, cumulative_activated: activated };
+            }
+            if (day > todayKey) return { day, visits: 0, households_visited: 0, new_level2: 0, new_activations: 0, cumulative_activated: activated };
+            const step = Math.floor(((activated - baseline) * 0.97 * (steps[past++] ?? 0)) / sum);
+            cumulative += step;
+            const visited = 60 + Math.floor(wobble() * 60);
+            return { day, visits: visited + Math.floor(wobble() * 6), households_visited: visited, new_level2: Math.floor(step * 0.8), new_activations: step, cumulative_activated: cumulative };
+          });
           return answer(rows) as never;
         }
         case 'flag_hard_case': {
@@ -593,6 +673,32 @@ export function demoTransport(lang: LangSource, households = 1000, role: Role = 
             pending += 1;
           }
           return answer(visit) as never;
+        }
+        case 'campaign':
+          return answer({ ward: 'Phường Trúc Bạch', district: 'Quận Ba Đình, Hà Nội', campaign: structuredClone(campaign) }) as never;
+        case 'update_campaign': {
+          const c = (a as { campaign: Campaign }).campaign;
+          if (role !== 'office') return refuse('forbidden', 'Chỉ văn phòng phường được sửa chiến dịch', 'Only the ward office can change the campaign') as never;
+          const wrong = checkCampaign(c);
+          if (wrong) return refuse(wrong[0], wrong[1], wrong[2]) as never;
+          campaign = structuredClone(c);
+          return answer({ ward: 'Phường Trúc Bạch', district: 'Quận Ba Đình, Hà Nội', campaign: structuredClone(campaign) }) as never;
+        }
+        case 'list_devices':
+          return answer(devices.map((x) => ({ ...x }))) as never;
+        case 'revoke_device': {
+          const id = (a as { device: string }).device;
+          const dev = devices.find((x) => x.id === id);
+          if (!dev) return refuse('not_found', `Không tìm thấy thiết bị "${id}"`, `No such device: "${id}"`) as never;
+          dev.revoked = true;
+          return answer({ ...dev }) as never;
+        }
+        case 'issue_pairing': {
+          const q = a as { role: Role; team?: string; volunteer?: string };
+          if (q.role === 'volunteer' && !q.volunteer) return refuse('pairing_needs_volunteer', 'Mã cho tình nguyện viên phải ghi rõ người dùng', 'A volunteer pairing code needs the volunteer') as never;
+          if (q.role === 'lead' && !q.team) return refuse('pairing_needs_team', 'Mã cho tổ trưởng phải ghi rõ tổ', "A team lead's pairing code needs the team") as never;
+          const payload = `gocua:pair:v1:demo:${q.role}:${q.team ?? '-'}:${q.volunteer ?? '-'}:${(0x5eed0000 + ++pairSeq).toString(16)}`;
+          return answer({ payload, svg: DEMO_QR, expires_at: now() + 15 * 60 }) as never;
         }
         default:
           return fail('not_in_demo', lang() === 'en' ? 'Not available in the demo' : 'Bản thử chưa có chức năng này') as never;
