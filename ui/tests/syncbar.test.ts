@@ -47,6 +47,26 @@ describe('sync bar', () => {
     expect(screen.getByTestId('sync-bar').textContent).toContain('Lần cuối: hôm nay 20:00');
   });
 
+  it('counts a change saved while a sync was under way once the sync ends', async () => {
+    let finish: ((s: ShellStatus) => void) | undefined;
+    // The shell: the sync answers the count it had when it ended (0); a visit saved just after
+    // makes the status say 1.
+    let pendingNow = 0;
+    vi.useFakeTimers({ toFake: ['Date'], now: NOW * 1000 });
+    mockIPC(async (cmd) => {
+      if (cmd === 'sync') return new Promise((res) => (finish = res));
+      return { state: 'unreachable', last_sync: NOW - 86400, pending: pendingNow, error: null };
+    });
+    await refreshSync();
+    render(SyncBar);
+    await fireEvent.click(screen.getByRole('button', { name: 'Đồng bộ' }));
+    await waitFor(() => expect(finish).toBeDefined());
+    pendingNow = 1;
+    await refreshSync(); // what the visit screen does after saving, while the sync is busy
+    finish?.({ state: 'unreachable', last_sync: NOW - 86400, pending: 0, error: null });
+    await waitFor(() => expect(screen.getByTestId('sync-pending').dataset.pending).toBe('1'));
+  });
+
   it('gives the reason of a failure and tells an unreachable hub apart', async () => {
     at({ state: 'failed', last_sync: NOW - 86400, pending: 4, error: { code: 'device_revoked', message: 'Thiết bị đã bị thu hồi' } });
     await refreshSync();

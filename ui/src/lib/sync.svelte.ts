@@ -37,10 +37,20 @@ function failed(error: CommandError): SyncStatus {
   };
 }
 
+/** A refresh asked for while a sync was under way (e.g. a visit saved meanwhile): done when the
+ * sync ends, so the count of changes not yet sent is never left stale. */
+let refreshAfterSync = false;
+
 export async function refreshSync(): Promise<void> {
-  if (syncState.busy) return;
+  if (syncState.busy) {
+    refreshAfterSync = true;
+    return;
+  }
   const r = await transport().syncStatus();
-  if (syncState.busy) return;
+  if (syncState.busy) {
+    refreshAfterSync = true;
+    return;
+  }
   syncState.status = r.ok ? r.value : failed(r.error);
   syncState.loaded = true;
 }
@@ -60,6 +70,10 @@ export async function syncNow(): Promise<void> {
     syncState.loaded = true;
   } finally {
     syncState.busy = false;
+  }
+  if (refreshAfterSync) {
+    refreshAfterSync = false;
+    await refreshSync();
   }
 }
 
@@ -121,6 +135,7 @@ export function startAutoSync(): () => void {
 }
 
 export function resetSync(): void {
+  refreshAfterSync = false;
   syncState.status = { ...initial };
   syncState.busy = false;
   syncState.loaded = false;
