@@ -501,6 +501,7 @@ pub fn parse_csv(
     // Excel shows a quoted multi-line field as one row, so newlines inside earlier fields are
     // taken off the physical line number.
     let mut embedded_newlines = 0usize;
+    let (mut newlines, mut counted) = (0usize, 0usize);
     for record in reader.records() {
         let record = record.map_err(|e| {
             ImportError::Csv(CsvProblem::Malformed {
@@ -508,7 +509,18 @@ pub fn parse_csv(
                 detail: e.to_string(),
             })
         })?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        // The reader's own line count is one short after each CRLF, which is what Excel
+        // writes, so the line is counted here from the record's first byte.
+        let mut start = record.position().map_or(0, |p| p.byte() as usize);
+        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        newlines += bytes[counted..start.max(counted)]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        counted = counted.max(start);
+        let line = newlines + 1;
         rows.push((
             line.saturating_sub(embedded_newlines).max(1),
             record
@@ -1542,6 +1554,12 @@ fn birth_year(cell: &Cell, this_year: i32) -> Result<i32, bool> {
             i32::from(serial.to_ymd_hms_milli().0)
         }
         Cell::Number(_) | Cell::Bool(_) | Cell::Error(_) => return Err(false),
+        // A CSV written from a date column that lost its format holds the serial as text.
+        Cell::Text(s)
+            if s.trim().len() == 5 && s.trim().bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            return birth_year(&Cell::Number(s.trim().parse().unwrap_or(0.0)), this_year);
+        }
         Cell::Text(s) => year_from_text(s.trim()).ok_or(false)?,
     };
     if (1900..=this_year).contains(&year) {

@@ -612,6 +612,21 @@ fn row_numbers_follow_the_spreadsheet() {
 }
 
 #[test]
+fn crlf_line_endings_keep_row_numbers() {
+    // Excel writes CSV with CRLF; the row numbers must be those of the LF file above.
+    let lf = "DANH SÁCH HỘ GIA ĐÌNH\n\
+              Tổ dân phố,Đường/Ngõ,Số nhà,Chủ hộ,Họ và tên,Địa chỉ,Năm sinh\n\
+              5,Ngõ 1,1,Lê Văn An,Lê Văn An,,1980\n\
+              \n\
+              5,Ngõ 1,1,Lê Văn An,Lê Văn Bình,\"Số 1, ngõ 1\n(cạnh chợ)\",1982\n\
+              5,Ngõ 1,1,Lê Văn An,Lê Văn Cường,,19x5\n";
+    let crlf = lf.replace('\n', "\r\n");
+    let list = import::parse_csv(crlf.as_bytes(), Lang::En, &mut |_, _| {}).unwrap();
+    let rows: Vec<usize> = list.errors.iter().map(|e| e.row).collect();
+    assert_eq!(rows, [6]);
+}
+
+#[test]
 fn missing_required_columns_are_named() {
     check(
         "Tổ dân phố,Đường/Ngõ,Họ và tên,Năm sinh\n5,Ngõ 1,Lê Văn An,1980\n",

@@ -156,7 +156,7 @@ enum Relation {
 /// First words of relationships to the head: family, in-laws, lodgers.
 const KIN_WORDS: &[&str] = &[
     "vo", "chong", "con", "bo", "me", "cha", "chau", "ong", "ba", "anh", "chi", "em", "co", "chu",
-    "bac", "di", "cau", "thim", "mo", "duong", "du", "cu", "cụ", "chat", "chit", "chut", "dau",
+    "bac", "di", "cau", "thim", "mo", "duong", "du", "cu", "chat", "chit", "chut", "dau",
     "re", "nguoi", "o", "ban", "khac", "thanh", "nhan", "wife", "husband", "son", "daughter",
     "child", "father", "mother", "parent", "member", "other",
 ];
@@ -363,10 +363,9 @@ impl Registry {
         }
         self.b.list.rows += 1;
         let mut problems: Vec<(Col, Problem)> = Vec::new();
-        let columns = self.b.columns.clone();
         let mut ctx = RowCtx {
             cells,
-            columns: &columns,
+            columns: &self.b.columns,
             problems: &mut problems,
         };
         let resident = read_resident(&mut ctx, self.b.this_year);
@@ -573,7 +572,7 @@ pub fn split_address(address: &str) -> Option<SplitAddress> {
         if is_admin(&key, street_found) {
             break;
         }
-        if match_words(part, GROUP_WORDS).is_some() || title_group(part).is_some() {
+        if is_group_part(&key) {
             group.get_or_insert_with(|| part.to_string());
             continue;
         }
@@ -599,7 +598,9 @@ pub fn split_address(address: &str) -> Option<SplitAddress> {
     }
     // Stop at an in-line ward/district or group ("… Cổ Nhuế phường Cổ Nhuế 1").
     let mut end = tokens.len();
-    for j in i + 1..tokens.len() {
+    // A street's own name may begin with such a word (phố Quán Thánh), so the kind word and
+    // two more words come first.
+    for j in i + 3..tokens.len() {
         let w = folded[j].as_str();
         if matches!(w, "phuong" | "p" | "quan" | "q" | "huyen" | "tp" | "tinh")
             || (w == "thanh" && folded.get(j + 1).is_some_and(|n| n == "pho"))
@@ -608,9 +609,9 @@ pub fn split_address(address: &str) -> Option<SplitAddress> {
             break;
         }
         if matches!(w, "to" | "tdp")
-            && tokens.get(j + 1).is_some_and(|n| {
-                n.bytes().all(|b| b.is_ascii_digit()) && j + 2 == tokens.len()
-            })
+            && tokens
+                .get(j + 1)
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
         {
             group.get_or_insert_with(|| tokens[j..j + 2].join(" "));
             end = j;
@@ -660,6 +661,20 @@ pub fn split_address(address: &str) -> Option<SplitAddress> {
         kind,
         group,
     })
+}
+
+/// "tổ 7", "tổ dân phố 7", "TDP 7", "Thôn Đông", "Ấp 3", "Khu phố 2", "Xóm 3": a part of an
+/// address naming the group. "Tô Hiến Thành" is a street.
+fn is_group_part(key: &str) -> bool {
+    let numbered = ["to ", "tdp", "to dan pho "]
+        .iter()
+        .any(|w| key.starts_with(w))
+        && title_group(key).is_some();
+    numbered
+        || (["thon ", "ap ", "khu pho ", "xom "]
+            .iter()
+            .any(|w| key.starts_with(w))
+            && key.split(' ').count() <= 4)
 }
 
 fn has_street(tokens: &[&str]) -> bool {
