@@ -341,6 +341,61 @@ fn the_import_command_writes_nothing_on_errors_unless_told_and_again_changes_not
 }
 
 #[test]
+fn a_hand_made_list_with_sections_footers_and_odd_cells() {
+    // No group column: the title, a section row and the address name the groups.
+    let csv = "\u{FEFF}CÔNG AN PHƯỜNG CỔ NHUẾ 1\r\n\
+        DANH SÁCH NHÂN KHẨU TỔ DÂN PHỐ SỐ 05\r\n\
+        \r\n\
+        STT;Họ và tên;Năm sinh;Giới tính;Số CCCD/CMND;Quan hệ với CH;Địa chỉ;SĐT;Ghi chú\r\n\
+        (1);(2);(3);(4);(5);(6);(7);(8);(9)\r\n\
+        1;Lê Văn An;1960;Nam;1060012345;Chủ hộ;Số 20 ngõ 190 Hoàng Quốc Việt;912345678;\r\n\
+        2;Trần Thị Bình;15/03/1965;Nữ;;Vợ;;;\r\n\
+        3;Lê Thị Cúc;1990;Nữ;;Con dâu;;;\r\n\
+        4;Lê Văn Dũng;2015;Nam;;;;;đi học\r\n\
+        ;TỔ DÂN PHỐ SỐ 6;;;;;;;\r\n\
+        5;Phạm Văn Em;1970;Nam;123456789;Chủ hộ;Số 3 ngách 12/4 Cổ Nhuế;;\r\n\
+        6;Phạm Thị Giang;1972;Nữ;;Vợ;;;\r\n\
+        7;Đỗ Văn Hùng;1980;Nam;1,09001E+11;Chủ hộ;số 8, ngõ 42 phố Trần Cung, tổ 7;;\r\n\
+        8;Đỗ Thị Yến;2001;Nữ;;xyz;;;\r\n\
+        9;Đỗ Minh Khôi;2010;Nam;;Cháu ruột;;;\r\n\
+        10;Vũ Thị Lan;1950;Nữ;;Chủ hộ;đường Trần Cung;0987654321;\r\n\
+        11;Vũ Văn Minh;1975;Nam;;Con;;;\r\n\
+        12;;;;;;;;\r\n\
+        ;Người lập biểu;;;;;;;\r\n\
+        ;;;;;;Hà Nội, ngày 22 tháng 11 năm 2026;;\r\n";
+    let list = import::parse_csv(csv.as_bytes(), Lang::Vi, &mut |_, _| {}).unwrap();
+    let errors: Vec<String> = list
+        .errors
+        .iter()
+        .map(|e| format!("{} {} {}", e.row, e.code, e.message))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "11 invalid_cccd Dòng 11, cột Số CCCD/CMND: \"123456789\" không phải số CCCD hợp lệ (cần đúng 12 chữ số); 9 chữ số là số CMND cũ, hãy ghi số CCCD 12 chữ số",
+            "12 head_row_invalid Dòng 12, cột Quan hệ với CH: dòng chủ hộ của hộ này (dòng 11) bị lỗi nên dòng này không được nhập; sửa dòng 11 rồi nhập lại",
+            "13 invalid_cccd Dòng 13, cột Số CCCD/CMND: \"1,09001E+11\" không phải số CCCD hợp lệ (cần đúng 12 chữ số); Excel đã đổi số thành dạng 1,23E+11 và làm mất chữ số: định dạng cột là Text (Văn bản) rồi nhập lại số",
+            "14 unknown_relation Dòng 14, cột Quan hệ với CH: \"xyz\" không phải quan hệ với chủ hộ đã biết (Chủ hộ, Vợ, Chồng, Con, Bố, Mẹ, Cháu, …)",
+            "15 head_row_invalid Dòng 15, cột Quan hệ với CH: dòng chủ hộ của hộ này (dòng 13) bị lỗi nên dòng này không được nhập; sửa dòng 13 rồi nhập lại",
+        ]
+    );
+    assert_eq!(list.rows, 11, "section, footer and STT-only rows are not residents");
+    assert_eq!(
+        households(&list),
+        [
+            "Tổ dân phố 5 | Ngõ 190 Hoàng Quốc Việt | 20 | Lê Văn An | Số 20 ngõ 190 Hoàng Quốc Việt",
+            "  Lê Văn An 1960 Some(Male) 001060012345 0912345678",
+            "  Trần Thị Bình 1965 Some(Female)  ",
+            "  Lê Thị Cúc 1990 Some(Female)  ",
+            "  Lê Văn Dũng 2015 Some(Male)  ",
+            "Tổ dân phố 6 | Đường Trần Cung |  | Vũ Thị Lan | đường Trần Cung",
+            "  Vũ Thị Lan 1950 Some(Female)  0987654321",
+            "  Vũ Văn Minh 1975 Some(Male)  ",
+        ]
+    );
+}
+
+#[test]
 fn addresses_split_into_street_and_house_number() {
     use StreetKind::*;
     let cases: &[(&str, &str, &str, StreetKind, Option<&str>)] = &[

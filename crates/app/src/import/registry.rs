@@ -70,6 +70,7 @@ pub(super) const REGISTRY_COLUMNS: &[(Col, &str, &[&str])] = &[
             "quan he voi chu ho",
             "quan he",
             "quan he chu ho",
+            "quan he voi ch",
             "qh voi chu ho",
             "qh chu ho",
             "relationship",
@@ -315,13 +316,6 @@ const FOOTER_WORDS: &[&str] = &[
 ];
 
 impl Registry {
-    fn cell_text(&self, cells: &[Cell], col: Col) -> Option<String> {
-        let (index, _) = self.b.columns[col as usize].as_ref()?;
-        let cell = cells.get(*index)?;
-        let text = normalize_display(&cell.text());
-        (!text.is_empty()).then_some(text)
-    }
-
     /// Rows that are not residents: nothing in a known column (STT or notes only), a section
     /// row naming a group, or the signature block.
     fn is_not_a_resident(&mut self, cells: &[Cell]) -> bool {
@@ -337,9 +331,6 @@ impl Registry {
         if known.is_empty() {
             return true;
         }
-        if self.cell_text(cells, Col::FullName).is_some() {
-            return false;
-        }
         let filled: Vec<String> = cells
             .iter()
             .filter(|c| !c.is_blank())
@@ -354,6 +345,7 @@ impl Registry {
             return true;
         }
         let key = fold(&joined);
+        // Checked on short rows only, whichever column holds the text (often the name's).
         FOOTER_WORDS.iter().any(|w| key.starts_with(w))
     }
 
@@ -724,6 +716,21 @@ mod tests {
             for alias in *aliases {
                 assert_eq!(header_key(alias), *alias);
                 assert!(seen.insert(*alias), "alias {alias:?} used twice");
+            }
+        }
+    }
+
+    #[test]
+    fn the_documentation_lists_every_registry_header_and_alias() {
+        let doc = include_str!("../../../../docs/IMPORT.md");
+        let doc = &doc[doc.find("## Registry lists").expect("a registry section")..];
+        for (_, header, aliases) in REGISTRY_COLUMNS {
+            let line = doc
+                .lines()
+                .find(|l| l.starts_with(&format!("| {header} |")))
+                .unwrap_or_else(|| panic!("docs/IMPORT.md lacks a row for {header:?}"));
+            for alias in &aliases[1..] {
+                assert!(line.contains(alias), "{header}: alias {alias:?} not documented");
             }
         }
     }
