@@ -318,6 +318,17 @@ pub struct RowError {
     pub message: String,
 }
 
+/// Which accepted shape a file was read as (see `docs/IMPORT.md`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ListShape {
+    /// Our template: group, street, house number and head on every row.
+    #[default]
+    Template,
+    /// The registry's "DANH SÁCH NHÂN KHẨU": relationship column, one-string addresses.
+    Registry,
+}
+
 /// Everything a list holds, ready for the store: groups and streets are deduplicated, households
 /// appear in the order of their first row, residents in row order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -328,6 +339,7 @@ pub struct ParsedList {
     /// Non-empty data rows read, with or without errors.
     pub rows: usize,
     pub errors: Vec<RowError>,
+    pub shape: ListShape,
 }
 
 /// Why a CSV file could not be read at all.

@@ -311,6 +311,7 @@ fn the_import_command_writes_nothing_on_errors_unless_told_and_again_changes_not
 
     let report = f.ok("import", json!({"path": path}));
     assert_eq!(report["imported"], false);
+    assert_eq!(report["shape"], "registry");
     let rows: Vec<u64> = report["errors"]
         .as_array()
         .unwrap()

@@ -281,7 +281,9 @@ pub(super) fn build(
             progress(done + 1, total);
         }
     }
-    Ok(reg.b.finish())
+    let mut list = reg.b.finish();
+    list.shape = ListShape::Registry;
+    Ok(list)
 }
 
 fn is_numbering_row(cells: &[Cell]) -> bool {

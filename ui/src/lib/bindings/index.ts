@@ -44,6 +44,7 @@ export type * from "./Import";
 export type * from "./ImportReport";
 export type * from "./Lang";
 export type * from "./ListHouseholds";
+export type * from "./ListShape";
 export type * from "./ListStreets";
 export type * from "./Progress";
 export type * from "./ProgressBy";
