@@ -686,3 +686,46 @@ fn relations(home: &gocua_domain::Household, this_year: i32) -> Vec<&'static str
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_spec_gives_the_same_list_and_options_keep_the_ward() {
+        let messy = registry_list(&RegistrySpec::messy(3, 40));
+        assert_eq!(messy, registry_list(&RegistrySpec::messy(3, 40)));
+        let clean = registry_list(&RegistrySpec::clean(3, 40));
+        assert_eq!(messy.households, clean.households);
+        assert_ne!(messy.rows, clean.rows);
+        assert_ne!(
+            messy.households,
+            registry_list(&RegistrySpec::messy(4, 40)).households
+        );
+    }
+
+    #[test]
+    fn broken_rows_are_planted_in_row_order_with_their_codes() {
+        let spec = RegistrySpec {
+            broken: 6,
+            ..RegistrySpec::messy(9, 80)
+        };
+        let list = registry_list(&spec);
+        let rows: Vec<usize> = list.broken.iter().map(|b| b.row).collect();
+        assert!(rows.windows(2).all(|w| w[0] < w[1]), "{rows:?}");
+        assert_eq!(list.broken[0].code, "no_head");
+        assert_eq!(list.broken[0].row, list.sheet_row(0));
+        let clean = registry_list(&RegistrySpec::messy(9, 80));
+        // Five households keep all but one row; the one with the bad address is gone.
+        assert_eq!(list.households.len(), clean.households.len() - 1);
+        assert_eq!(list.residents(), clean.residents() - 4 - list.broken.iter().filter(|b| b.code == "head_row_invalid").count() - 1);
+    }
+
+    #[test]
+    fn alleys_drop_their_main_streets_kind_word() {
+        assert_eq!(plan_street_name("Ngõ 42 Phố Trần Cung"), "Ngõ 42 Trần Cung");
+        assert_eq!(plan_street_name("Ngách 12/4 Đường Cổ Nhuế"), "Ngách 12/4 Cổ Nhuế");
+        assert_eq!(plan_street_name("Phố Trần Cung"), "Phố Trần Cung");
+        assert_eq!(plan_street_name("Ngõ 5 Đường số 3"), "Ngõ 5 số 3");
+    }
+}
