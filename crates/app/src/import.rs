@@ -502,8 +502,36 @@ pub fn parse_csv(
             .iter()
             .filter(|&&b| b == b'\n')
             .count();
-        return Err(ImportError::Csv(CsvProblem::NotUtf8 { row }));
+        let refused = ImportError::Csv(CsvProblem::NotUtf8 { row });
+        // Excel's plain "CSV (Comma delimited)" on Vietnamese Windows is Windows-1258 (tones as
+        // combining marks, made NFC per cell). It is taken only when it decodes cleanly, has no
+        // '?' (what Excel writes for a letter another code page lacks: the letter is lost), and
+        // its header then names known columns; anything else is refused as before.
+        let (text, _, had_errors) = encoding_rs::WINDOWS_1258.decode(bytes);
+        if had_errors || bytes.contains(&b'?') {
+            return Err(refused);
+        }
+        let text = nfc(&text);
+        return match parse_utf8_csv(text.as_bytes(), lang, progress) {
+            Ok(list) => Ok(list),
+            Err(ImportError::MissingColumns(_) | ImportError::Empty) => Err(refused),
+            Err(other) => Err(other),
+        };
     }
+    parse_utf8_csv(bytes, lang, progress)
+}
+
+/// NFC of the whole text (newlines are untouched, so row numbers stay).
+fn nfc(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfc().collect()
+}
+
+fn parse_utf8_csv(
+    bytes: &[u8],
+    lang: Lang,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ParsedList, ImportError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
