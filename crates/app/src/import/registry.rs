@@ -321,26 +321,23 @@ impl Registry {
     /// Rows that are not residents: nothing in a known column (STT or notes only), a section
     /// row naming a group, or the signature block.
     fn is_not_a_resident(&mut self, cells: &[Cell]) -> bool {
-        let known: Vec<String> = self
+        let known = self
             .b
             .columns
             .iter()
             .flatten()
-            .filter_map(|(index, _)| cells.get(*index))
-            .filter(|c| !c.is_blank())
-            .map(|c| normalize_display(&c.text()))
-            .collect();
-        if known.is_empty() {
+            .any(|(index, _)| cells.get(*index).is_some_and(|c| !c.is_blank()));
+        if !known {
             return true;
+        }
+        if cells.iter().filter(|c| !c.is_blank()).count() > 2 {
+            return false;
         }
         let filled: Vec<String> = cells
             .iter()
             .filter(|c| !c.is_blank())
             .map(|c| normalize_display(&c.text()))
             .collect();
-        if filled.len() > 2 {
-            return false;
-        }
         let joined = filled.join(" ");
         if let Some(group) = section_group(&joined) {
             self.fill_group = Some(group);
@@ -516,20 +513,29 @@ fn title_group(text: &str) -> Option<(GroupKind, String)> {
     None
 }
 
-/// A row that is only a group's name ("TỔ DÂN PHỐ SỐ 5", "Thôn Đông") heads the rows below.
+/// A row that is only a group's name ("TỔ DÂN PHỐ SỐ 5", "II. Thôn Đông") heads the rows below.
 fn section_group(text: &str) -> Option<(GroupKind, String)> {
-    if let Some(found) = title_group(text) {
-        let key = header_key(text);
-        // Only the group itself, perhaps with "số".
-        if key.split(' ').count() <= 5 && key.starts_with("to") || key.starts_with("tdp") {
-            return Some(found);
-        }
+    let is_ordinal = |w: &str| {
+        let w = fold(w);
+        let w = w.trim_end_matches(['.', ')', ':', '-']);
+        !w.is_empty()
+            && (w.bytes().all(|b| b.is_ascii_digit()) || w.bytes().all(|b| b"ivx".contains(&b)))
+    };
+    let words: Vec<&str> = text
+        .split_whitespace()
+        .skip_while(|w| is_ordinal(w) || *w == "-")
+        .collect();
+    let rest = words.join(" ");
+    let key = header_key(&rest);
+    if (key.starts_with("to ") || key.starts_with("tdp")) && words.len() <= 5 {
+        return title_group(&rest);
     }
-    let key = fold(text);
-    if ["thon ", "ap ", "khu pho "].iter().any(|w| key.starts_with(w))
-        && text.split_whitespace().count() <= 4
+    if ["thon ", "ap ", "khu pho ", "xom "]
+        .iter()
+        .any(|w| key.starts_with(w))
+        && words.len() <= 4
     {
-        return Some(parse_group(text, None));
+        return Some(parse_group(&rest, None));
     }
     None
 }
@@ -735,6 +741,18 @@ mod tests {
                 assert!(line.contains(alias), "{header}: alias {alias:?} not documented");
             }
         }
+    }
+
+    #[test]
+    fn section_rows_name_a_group() {
+        let g = |s| section_group(s).map(|(_, n)| n);
+        assert_eq!(g("TỔ DÂN PHỐ SỐ 3").as_deref(), Some("Tổ dân phố 3"));
+        assert_eq!(g("II. Tổ 4").as_deref(), Some("Tổ dân phố 4"));
+        assert_eq!(g("3 TDP 5").as_deref(), Some("Tổ dân phố 5"));
+        assert_eq!(g("Thôn Đông").as_deref(), Some("Thôn Đông"));
+        assert_eq!(g("12 Nguyễn Văn An"), None);
+        assert_eq!(g("Tô Thị Hoa"), None);
+        assert_eq!(g("Người lập biểu"), None);
     }
 
     #[test]
