@@ -389,13 +389,16 @@ pub fn registry_list(spec: &RegistrySpec) -> RegistryList {
     let source = (0..homes.len())
         .filter(|i| !targets.iter().any(|(t, _)| t == i))
         .find(|&i| !homes[i].residents[0].cccd_number.is_empty());
-    let duplicate_source = source.map_or(String::new(), |i| homes[i].residents[0].cccd_number.clone());
+    // Set when the source's head is written (with the number it is written with).
+    let mut duplicate_source = String::new();
     for (at, kind) in &mut targets {
         if *kind == Break::DuplicateId && source.is_none_or(|s| s > *at) {
             *kind = Break::GarbageId;
         }
     }
 
+    // The ward's random ID numbers can collide in a large ward; a registry has each once.
+    let mut used_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut pending: Vec<Pending> = Vec::new();
     let mut expected: Vec<ExpectedHousehold> = Vec::new();
     for (index, home) in homes.iter().enumerate() {
@@ -445,7 +448,11 @@ pub fn registry_list(spec: &RegistrySpec) -> RegistryList {
                 }
                 _ => RegistryCell::Text(format!("{day:02}/{month:02}/{year}")),
             };
-            let mut id = r.cccd_number.clone();
+            let unique_id = unique(&mut used_ids, &r.cccd_number);
+            let mut id = unique_id.clone();
+            if k == 0 && Some(index) == source {
+                duplicate_source = unique_id.clone();
+            }
             let is_broken = k == broken_member && target.is_some();
             let mut keep = true;
             let mut cells = vec![RegistryCell::Empty; width];
@@ -514,7 +521,7 @@ pub fn registry_list(spec: &RegistrySpec) -> RegistryList {
                     full_name: r.full_name.clone(),
                     birth_year: year,
                     gender: r.gender.unwrap_or(Gender::Male),
-                    cccd_number: r.cccd_number.clone(),
+                    cccd_number: unique_id,
                     phone: r.phone.clone(),
                     relation: relations[k],
                 });
@@ -598,6 +605,21 @@ pub fn registry_list(spec: &RegistrySpec) -> RegistryList {
         list.rows.push(p.cells);
     }
     list
+}
+
+/// `id`, or the next free number after it when it is already taken (empty stays empty).
+fn unique(used: &mut std::collections::HashSet<String>, id: &str) -> String {
+    if id.is_empty() {
+        return String::new();
+    }
+    let mut id = id.to_string();
+    while used.contains(&id) {
+        let (head, tail) = id.split_at(6);
+        let next = (tail.parse::<u64>().unwrap_or(0) + 1) % 1_000_000;
+        id = format!("{head}{next:06}");
+    }
+    used.insert(id.clone());
+    id
 }
 
 fn number_cell(digits: &str, as_number: bool) -> RegistryCell {
