@@ -1595,9 +1595,7 @@ fn birth_year(cell: &Cell, this_year: i32) -> Result<i32, bool> {
         }
         Cell::Number(_) | Cell::Bool(_) | Cell::Error(_) => return Err(false),
         // A CSV written from a date column that lost its format holds the serial as text.
-        Cell::Text(s)
-            if s.trim().len() == 5 && s.trim().bytes().all(|b| b.is_ascii_digit()) =>
-        {
+        Cell::Text(s) if s.trim().len() == 5 && s.trim().bytes().all(|b| b.is_ascii_digit()) => {
             return birth_year(&Cell::Number(s.trim().parse().unwrap_or(0.0)), this_year);
         }
         Cell::Text(s) => year_from_text(s.trim()).ok_or(false)?,

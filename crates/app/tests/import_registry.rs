@@ -124,11 +124,19 @@ fn the_generated_list_really_is_damaged() {
     let list = registry_list(&RegistrySpec::messy(7, 60));
     let name_col = 1;
     assert!(list.rows.iter().any(|r| matches!(&r[name_col], Text(s)
-        if unicode_normalization::is_nfc(s) == false)));
-    assert!(list.rows.iter().any(|r| matches!(r[4], Number(n) if n < 1e11)));
+        if !unicode_normalization::is_nfc(s))));
+    assert!(
+        list.rows
+            .iter()
+            .any(|r| matches!(r[4], Number(n) if n < 1e11))
+    );
     assert!(list.rows.iter().any(|r| matches!(r[2], Date { .. })));
     assert!(list.rows.iter().any(|r| matches!(r[2], Number(_))));
-    assert!(list.rows.iter().any(|r| matches!(&r[2], Text(s) if s.contains('/'))));
+    assert!(
+        list.rows
+            .iter()
+            .any(|r| matches!(&r[2], Text(s) if s.contains('/')))
+    );
     assert!(list.group_merges.iter().any(|(a, b)| b > a));
     assert!(
         list.rows
@@ -161,7 +169,11 @@ fn repairs_give_the_same_ids_as_a_clean_list() {
         for r in &h.residents {
             assert!(r.cccd_number.is_empty() || r.cccd_number.len() == 12);
             assert!(r.phone.is_empty() || (r.phone.len() == 10 && r.phone.starts_with('0')));
-            assert!(unicode_normalization::is_nfc(&r.full_name), "{}", r.full_name);
+            assert!(
+                unicode_normalization::is_nfc(&r.full_name),
+                "{}",
+                r.full_name
+            );
         }
     }
     assert!(
@@ -380,7 +392,10 @@ fn a_hand_made_list_with_sections_footers_and_odd_cells() {
             "15 head_row_invalid Dòng 15, cột Quan hệ với CH: dòng chủ hộ của hộ này (dòng 13) bị lỗi nên dòng này không được nhập; sửa dòng 13 rồi nhập lại",
         ]
     );
-    assert_eq!(list.rows, 11, "section, footer and STT-only rows are not residents");
+    assert_eq!(
+        list.rows, 11,
+        "section, footer and STT-only rows are not residents"
+    );
     assert_eq!(
         households(&list),
         [
@@ -458,7 +473,13 @@ fn addresses_split_into_street_and_house_number() {
             Hem,
             None,
         ),
-        ("Kiệt 7 Trưng Nữ Vương", "", "Kiệt 7 Trưng Nữ Vương", Hem, None),
+        (
+            "Kiệt 7 Trưng Nữ Vương",
+            "",
+            "Kiệt 7 Trưng Nữ Vương",
+            Hem,
+            None,
+        ),
         (
             "Số 3 Tô Hiến Thành, TDP 4",
             "3",

@@ -10,9 +10,9 @@ use std::path::Path;
 
 use gocua_domain::Gender;
 use rand::Rng;
+use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
-use rand::SeedableRng;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::{WardSpec, generate};
@@ -218,11 +218,8 @@ impl RegistryList {
             }
         }
         let first = header + 1 + u32::from(self.numbering);
-        let merged: std::collections::HashSet<usize> = self
-            .group_merges
-            .iter()
-            .flat_map(|&(a, b)| a..=b)
-            .collect();
+        let merged: std::collections::HashSet<usize> =
+            self.group_merges.iter().flat_map(|&(a, b)| a..=b).collect();
         for (i, row) in self.rows.iter().enumerate() {
             let r = first + i as u32;
             for (c, cell) in row.iter().enumerate() {
@@ -405,8 +402,14 @@ pub fn registry_list(spec: &RegistrySpec) -> RegistryList {
         let target = targets.iter().find(|(i, _)| *i == index).map(|(_, b)| *b);
         let group_no = group_number(&home.group);
         let street = street_name(&home.street);
-        let (address, expected_street) =
-            address_for(&mut rng, &home.house_no, &street, &group_no, &ward_short, &ward.ward.district);
+        let (address, expected_street) = address_for(
+            &mut rng,
+            &home.house_no,
+            &street,
+            &group_no,
+            &ward_short,
+            &ward.ward.district,
+        );
         let address = if target == Some(Break::BadAddress) {
             format!("Phường {ward_short}, {}", ward.ward.district)
         } else {
@@ -740,13 +743,26 @@ mod tests {
         let clean = registry_list(&RegistrySpec::messy(9, 80));
         // Five households keep all but one row; the one with the bad address is gone.
         assert_eq!(list.households.len(), clean.households.len() - 1);
-        assert_eq!(list.residents(), clean.residents() - 4 - list.broken.iter().filter(|b| b.code == "head_row_invalid").count() - 1);
+        assert_eq!(
+            list.residents(),
+            clean.residents()
+                - 4
+                - list
+                    .broken
+                    .iter()
+                    .filter(|b| b.code == "head_row_invalid")
+                    .count()
+                - 1
+        );
     }
 
     #[test]
     fn alleys_drop_their_main_streets_kind_word() {
         assert_eq!(plan_street_name("Ngõ 42 Phố Trần Cung"), "Ngõ 42 Trần Cung");
-        assert_eq!(plan_street_name("Ngách 12/4 Đường Cổ Nhuế"), "Ngách 12/4 Cổ Nhuế");
+        assert_eq!(
+            plan_street_name("Ngách 12/4 Đường Cổ Nhuế"),
+            "Ngách 12/4 Cổ Nhuế"
+        );
         assert_eq!(plan_street_name("Phố Trần Cung"), "Phố Trần Cung");
         assert_eq!(plan_street_name("Ngõ 5 Đường số 3"), "Ngõ 5 số 3");
     }

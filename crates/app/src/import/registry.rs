@@ -110,7 +110,14 @@ pub(super) const REGISTRY_COLUMNS: &[(Col, &str, &[&str])] = &[
     (
         Col::Phone,
         "Số điện thoại",
-        &["so dien thoai", "dien thoai", "sdt", "so dt", "phone", "mobile"],
+        &[
+            "so dien thoai",
+            "dien thoai",
+            "sdt",
+            "so dt",
+            "phone",
+            "mobile",
+        ],
     ),
 ];
 
@@ -157,9 +164,9 @@ enum Relation {
 /// First words of relationships to the head: family, in-laws, lodgers.
 const KIN_WORDS: &[&str] = &[
     "vo", "chong", "con", "bo", "me", "cha", "chau", "ong", "ba", "anh", "chi", "em", "co", "chu",
-    "bac", "di", "cau", "thim", "mo", "duong", "du", "cu", "chat", "chit", "chut", "dau",
-    "re", "nguoi", "o", "ban", "khac", "thanh", "nhan", "wife", "husband", "son", "daughter",
-    "child", "father", "mother", "parent", "member", "other",
+    "bac", "di", "cau", "thim", "mo", "duong", "du", "cu", "chat", "chit", "chut", "dau", "re",
+    "nguoi", "o", "ban", "khac", "thanh", "nhan", "wife", "husband", "son", "daughter", "child",
+    "father", "mother", "parent", "member", "other",
 ];
 
 fn relation(value: Option<&str>) -> Relation {
@@ -393,7 +400,10 @@ impl Registry {
                     };
                     problems.push((Col::Relation, Problem::NoHead(value)));
                 }
-                Some(Current { head_row, house: None }) => {
+                Some(Current {
+                    head_row,
+                    house: None,
+                }) => {
                     problems.push((
                         Col::Relation,
                         Problem::HeadRowInvalid {
@@ -648,10 +658,10 @@ pub fn split_address(address: &str) -> Option<SplitAddress> {
     if !(numbered || rest.iter().any(|w| w.chars().any(char::is_alphabetic))) {
         return None;
     }
-    if rest
-        .iter()
-        .any(|w| w.chars().any(|c| !(c.is_alphanumeric() || "/-.'()".contains(c))))
-    {
+    if rest.iter().any(|w| {
+        w.chars()
+            .any(|c| !(c.is_alphanumeric() || "/-.'()".contains(c)))
+    }) {
         return None;
     }
     name.extend(rest);
@@ -678,9 +688,9 @@ fn is_group_part(key: &str) -> bool {
 }
 
 fn has_street(tokens: &[&str]) -> bool {
-    tokens
-        .iter()
-        .any(|t| t.chars().any(char::is_alphabetic) && !matches!(fold(t).as_str(), "so" | "nha" | "sn"))
+    tokens.iter().any(|t| {
+        t.chars().any(char::is_alphabetic) && !matches!(fold(t).as_str(), "so" | "nha" | "sn")
+    })
 }
 
 /// Ward, district, city and country parts that end the street part of an address. "Quận" and
@@ -709,7 +719,8 @@ fn is_number_like(token: &str) -> bool {
     let t = token.trim_end_matches([':', '.']);
     t.len() <= 12
         && t.chars().next().is_some_and(|c| c.is_ascii_digit())
-        && t.chars().all(|c| c.is_alphanumeric() || c == '/' || c == '-')
+        && t.chars()
+            .all(|c| c.is_alphanumeric() || c == '/' || c == '-')
 }
 
 #[cfg(test)]
@@ -738,7 +749,10 @@ mod tests {
                 .find(|l| l.starts_with(&format!("| {header} |")))
                 .unwrap_or_else(|| panic!("docs/IMPORT.md lacks a row for {header:?}"));
             for alias in &aliases[1..] {
-                assert!(line.contains(alias), "{header}: alias {alias:?} not documented");
+                assert!(
+                    line.contains(alias),
+                    "{header}: alias {alias:?} not documented"
+                );
             }
         }
     }
