@@ -504,7 +504,7 @@ pub fn parse_csv(
             .count();
         let refused = ImportError::Csv(CsvProblem::NotUtf8 { row });
         // Excel's plain "CSV (Comma delimited)" on Vietnamese Windows is Windows-1258 (tones as
-        // combining marks, made NFC per cell). It is taken only when it decodes cleanly, has no
+        // combining marks, composed here by NFC). It is taken only when it decodes cleanly, has no
         // '?' (what Excel writes for a letter another code page lacks: the letter is lost), and
         // its header then names known columns; anything else is refused as before.
         let (text, _, had_errors) = encoding_rs::WINDOWS_1258.decode(bytes);
