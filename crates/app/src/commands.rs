@@ -20,7 +20,7 @@ use time::{Date, Time};
 use ts_rs::TS;
 
 use crate::identity::Identity;
-use crate::import::RowError;
+use crate::import::{ListShape, RowError};
 
 /// Every command by its wire name, in the order the enum lists them.
 pub const COMMANDS: &[&str] = &[
@@ -511,6 +511,8 @@ pub struct ImportReport {
     pub errors: Vec<RowError>,
     /// False when row errors stopped the import.
     pub imported: bool,
+    /// The shape the file was read as: our template or the registry's list.
+    pub shape: ListShape,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, TS)]

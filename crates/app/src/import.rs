@@ -21,6 +21,9 @@ use gocua_domain::{
 };
 use serde::Serialize;
 
+mod registry;
+pub use registry::{SplitAddress, split_address};
+
 /// One column of the household list as users write it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ColumnSpec {
@@ -60,9 +63,13 @@ enum Col {
     Level2,
     Activation,
     Guided,
+    /// Only in the registry's layout ("Quan hệ với chủ hộ"); not in [`COLUMNS`].
+    Relation,
 }
 
 const COLUMN_COUNT: usize = 15;
+/// Slots in a [`ColumnMap`]: the template's columns and the registry's relationship column.
+const MAP_LEN: usize = COLUMN_COUNT + 1;
 
 /// The documented layout: one row per resident; rows of one household share group, street,
 /// house number and head.
@@ -311,6 +318,17 @@ pub struct RowError {
     pub message: String,
 }
 
+/// Which accepted shape a file was read as (see `docs/IMPORT.md`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ListShape {
+    /// Our template: group, street, house number and head on every row.
+    #[default]
+    Template,
+    /// The registry's "DANH SÁCH NHÂN KHẨU": relationship column, one-string addresses.
+    Registry,
+}
+
 /// Everything a list holds, ready for the store: groups and streets are deduplicated, households
 /// appear in the order of their first row, residents in row order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -321,6 +339,7 @@ pub struct ParsedList {
     /// Non-empty data rows read, with or without errors.
     pub rows: usize,
     pub errors: Vec<RowError>,
+    pub shape: ListShape,
 }
 
 /// Why a CSV file could not be read at all.
@@ -483,8 +502,36 @@ pub fn parse_csv(
             .iter()
             .filter(|&&b| b == b'\n')
             .count();
-        return Err(ImportError::Csv(CsvProblem::NotUtf8 { row }));
+        let refused = ImportError::Csv(CsvProblem::NotUtf8 { row });
+        // Excel's plain "CSV (Comma delimited)" on Vietnamese Windows is Windows-1258 (tones as
+        // combining marks, composed here by NFC). It is taken only when it decodes cleanly, has no
+        // '?' (what Excel writes for a letter another code page lacks: the letter is lost), and
+        // its header then names known columns; anything else is refused as before.
+        let (text, _, had_errors) = encoding_rs::WINDOWS_1258.decode(bytes);
+        if had_errors || bytes.contains(&b'?') {
+            return Err(refused);
+        }
+        let text = nfc(&text);
+        return match parse_utf8_csv(text.as_bytes(), lang, progress) {
+            Ok(list) => Ok(list),
+            Err(ImportError::MissingColumns(_) | ImportError::Empty) => Err(refused),
+            Err(other) => Err(other),
+        };
     }
+    parse_utf8_csv(bytes, lang, progress)
+}
+
+/// NFC of the whole text (newlines are untouched, so row numbers stay).
+fn nfc(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfc().collect()
+}
+
+fn parse_utf8_csv(
+    bytes: &[u8],
+    lang: Lang,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ParsedList, ImportError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -494,6 +541,7 @@ pub fn parse_csv(
     // Excel shows a quoted multi-line field as one row, so newlines inside earlier fields are
     // taken off the physical line number.
     let mut embedded_newlines = 0usize;
+    let (mut newlines, mut counted) = (0usize, 0usize);
     for record in reader.records() {
         let record = record.map_err(|e| {
             ImportError::Csv(CsvProblem::Malformed {
@@ -501,7 +549,18 @@ pub fn parse_csv(
                 detail: e.to_string(),
             })
         })?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        // The reader's own line count is one short after each CRLF, which is what Excel
+        // writes, so the line is counted here from the record's first byte.
+        let mut start = record.position().map_or(0, |p| p.byte() as usize);
+        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        newlines += bytes[counted..start.max(counted)]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        counted = counted.max(start);
+        let line = newlines + 1;
         rows.push((
             line.saturating_sub(embedded_newlines).max(1),
             record
@@ -743,12 +802,21 @@ fn build(
     let first = *non_empty.first().ok_or(ImportError::Empty)?;
     // Ward spreadsheets often carry a title ("DANH SÁCH HỘ GIA ĐÌNH …") above the header, so the
     // header is the first row naming at least two known columns, else the first non-empty row.
+    // Either layout's headers count: the registry's list names few of the template's columns.
     let header_at = non_empty
         .iter()
         .copied()
-        .find(|&i| map_header(&rows[i].1).iter().flatten().count() >= 2)
+        .find(|&i| {
+            let cells = &rows[i].1;
+            map_header(cells).iter().flatten().count() >= 2
+                || registry::map_header(cells).iter().flatten().count() >= 2
+        })
         .unwrap_or(first);
     let columns = map_header(&rows[header_at].1);
+    let registry_columns = registry::map_header(&rows[header_at].1);
+    if registry::is_registry(&columns, &registry_columns) {
+        return registry::build(&rows, header_at, registry_columns, lang, progress);
+    }
     let missing: Vec<String> = COLUMNS
         .iter()
         .zip(&columns)
@@ -780,7 +848,7 @@ fn build(
 }
 
 /// Where each known column sits in the file, with its header text as written.
-type ColumnMap = [Option<(usize, String)>; COLUMN_COUNT];
+type ColumnMap = [Option<(usize, String)>; MAP_LEN];
 
 fn map_header(cells: &[Cell]) -> ColumnMap {
     let mut map: ColumnMap = Default::default();
@@ -829,6 +897,18 @@ enum Problem {
         this: HouseholdKind,
     },
     CellError(String),
+    /// Registry layout: a relationship word outside the known ones.
+    Relation(String),
+    /// Registry layout: a member row before any "Chủ hộ" row.
+    NoHead(String),
+    /// Registry layout: a member of a household whose head row has errors.
+    HeadRowInvalid {
+        head_row: usize,
+    },
+    /// Registry layout: no street or alley found in the address.
+    Address(String),
+    /// Registry layout: neither the group column, the address nor the title names the group.
+    NoGroup,
 }
 
 impl Problem {
@@ -844,6 +924,11 @@ impl Problem {
             Problem::DuplicateCccd { .. } => "duplicate_cccd",
             Problem::KindConflict { .. } => "kind_conflict",
             Problem::CellError(_) => "cell_error",
+            Problem::Relation(_) => "unknown_relation",
+            Problem::NoHead(_) => "no_head",
+            Problem::HeadRowInvalid { .. } => "head_row_invalid",
+            Problem::Address(_) => "invalid_address",
+            Problem::NoGroup => "missing_group",
         }
     }
 
@@ -888,12 +973,14 @@ impl Problem {
             ) => format!(
                 "\"{value}\" is not a valid year: a birth year must be between 1900 and this year"
             ),
-            (Problem::CccdNumber(value), Lang::Vi) => {
-                format!("\"{value}\" không phải số CCCD hợp lệ (cần đúng 12 chữ số)")
-            }
-            (Problem::CccdNumber(value), Lang::En) => {
-                format!("\"{value}\" is not a valid CCCD number (exactly 12 digits expected)")
-            }
+            (Problem::CccdNumber(value), Lang::Vi) => format!(
+                "\"{value}\" không phải số CCCD hợp lệ (cần đúng 12 chữ số){}",
+                number_hint(value, lang)
+            ),
+            (Problem::CccdNumber(value), Lang::En) => format!(
+                "\"{value}\" is not a valid CCCD number (exactly 12 digits expected){}",
+                number_hint(value, lang)
+            ),
             (Problem::Phone(value), Lang::Vi) => {
                 format!("\"{value}\" không phải số điện thoại hợp lệ (10 chữ số, bắt đầu bằng 0)")
             }
@@ -947,7 +1034,56 @@ impl Problem {
             (Problem::CellError(value), Lang::En) => {
                 format!("the cell holds the formula error {value}")
             }
+            (Problem::Relation(value), Lang::Vi) => format!(
+                "\"{value}\" không phải quan hệ với chủ hộ đã biết (Chủ hộ, Vợ, Chồng, Con, Bố, Mẹ, Cháu, …)"
+            ),
+            (Problem::Relation(value), Lang::En) => format!(
+                "\"{value}\" is not a known relationship to the head (Chủ hộ, Vợ, Chồng, Con, Bố, Mẹ, Cháu, …)"
+            ),
+            (Problem::NoHead(value), Lang::Vi) => format!(
+                "dòng \"{value}\" đứng trước mọi dòng \"Chủ hộ\": không biết thuộc hộ nào"
+            ),
+            (Problem::NoHead(value), Lang::En) => format!(
+                "this \"{value}\" row comes before any \"Chủ hộ\" row: its household is unknown"
+            ),
+            (Problem::HeadRowInvalid { head_row }, Lang::Vi) => format!(
+                "dòng chủ hộ của hộ này (dòng {head_row}) bị lỗi nên dòng này không được nhập; sửa dòng {head_row} rồi nhập lại"
+            ),
+            (Problem::HeadRowInvalid { head_row }, Lang::En) => format!(
+                "the head of this household (row {head_row}) has errors, so this row is not imported; fix row {head_row} and import again"
+            ),
+            (Problem::Address(value), Lang::Vi) => format!(
+                "không tách được số nhà và đường/ngõ từ địa chỉ \"{value}\" (ví dụ đúng: \"Số 20 ngõ 190 Hoàng Quốc Việt\")"
+            ),
+            (Problem::Address(value), Lang::En) => format!(
+                "cannot find the house number and street or alley in the address \"{value}\" (e.g. \"Số 20 ngõ 190 Hoàng Quốc Việt\")"
+            ),
+            (Problem::NoGroup, _) => lang
+                .pick(
+                    "không biết tổ dân phố: cột tổ trống và địa chỉ không ghi tổ",
+                    "the residential group is unknown: the group column is empty and the address names none",
+                )
+                .to_string(),
         }
+    }
+}
+
+/// Why a CCCD number that looks numeric is still refused: Excel's scientific notation or an
+/// old 9-digit CMND number (which cannot be told from a CCCD number that lost three zeros).
+fn number_hint(value: &str, lang: Lang) -> &'static str {
+    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.contains("E+") || compact.contains("e+") {
+        lang.pick(
+            "; Excel đã đổi số thành dạng 1,23E+11 và làm mất chữ số: định dạng cột là Text (Văn bản) rồi nhập lại số",
+            "; Excel turned the number into the 1.23E+11 form and lost digits: format the column as Text and enter the numbers again",
+        )
+    } else if compact.len() == 9 && compact.bytes().all(|b| b.is_ascii_digit()) {
+        lang.pick(
+            "; 9 chữ số là số CMND cũ, hãy ghi số CCCD 12 chữ số",
+            "; 9 digits is an old CMND number, write the 12-digit CCCD number",
+        )
+    } else {
+        ""
     }
 }
 
@@ -1006,6 +1142,11 @@ impl Builder {
         if let Some(values) = values.filter(|_| problems.is_empty()) {
             self.add(row, values, &mut problems);
         }
+        self.report(row, problems);
+    }
+
+    /// Words a row's problems as [`RowError`]s.
+    fn report(&mut self, row: usize, mut problems: Vec<(Col, Problem)>) {
         // Errors follow the file's column order, which is how the user reads the row.
         problems.sort_by_key(|(col, _)| self.columns[*col as usize].as_ref().map(|(i, _)| *i));
         for (col, problem) in problems {
@@ -1037,50 +1178,7 @@ impl Builder {
         let house_no = ctx.required(Col::HouseNo);
         let address = ctx.text(Col::Address).unwrap_or_default();
         let head = ctx.required(Col::Head);
-        let full_name = ctx.required(Col::FullName);
-
-        let birth_year = ctx.cell(Col::BirthYear).and_then(|cell| {
-            birth_year(cell, self.this_year)
-                .map_err(|out_of_range| {
-                    ctx.fail(
-                        Col::BirthYear,
-                        Problem::Year {
-                            value: cell.text().trim().to_string(),
-                            out_of_range,
-                        },
-                    )
-                })
-                .ok()
-        });
-        let gender = ctx.text(Col::Gender).and_then(|v| {
-            let g = Gender::parse(&v);
-            if g.is_none() {
-                ctx.fail(Col::Gender, Problem::Gender(v));
-            }
-            g
-        });
-        let cccd_number = ctx
-            .text(Col::CccdNumber)
-            .and_then(
-                |v| match parse_cccd_number(&restore_zeros(&v, &[10, 11], 12)) {
-                    Ok(n) => Some(n),
-                    Err(_) => {
-                        ctx.fail(Col::CccdNumber, Problem::CccdNumber(v));
-                        None
-                    }
-                },
-            )
-            .unwrap_or_default();
-        let phone = ctx
-            .text(Col::Phone)
-            .and_then(|v| match parse_phone(&restore_zeros(&v, &[9], 10)) {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    ctx.fail(Col::Phone, Problem::Phone(v));
-                    None
-                }
-            })
-            .unwrap_or_default();
+        let resident = read_resident(&mut ctx, self.this_year);
         let kind = ctx.text(Col::Kind).and_then(|v| {
             let k = parse_kind(&v);
             if k.is_none() {
@@ -1099,6 +1197,13 @@ impl Builder {
 
         let group_kind = self.header_hint(Col::Group, group_hint);
         let street_kind = self.header_hint(Col::Street, street_hint);
+        let mut resident = resident?;
+        resident.base = Funnel {
+            cccd,
+            level2_collected: level2,
+            activation,
+            guided,
+        };
         Some(RowValues {
             group: parse_group(&group?, group_kind),
             street: parse_street(&street?, street_kind),
@@ -1106,21 +1211,7 @@ impl Builder {
             address,
             head: head?,
             kind,
-            resident: Resident {
-                // Filled in once the household is known.
-                id: ResidentId::random(0),
-                full_name: full_name?,
-                birth_year,
-                gender,
-                cccd_number,
-                phone,
-                base: Funnel {
-                    cccd,
-                    level2_collected: level2,
-                    activation,
-                    guided,
-                },
-            },
+            resident,
         })
     }
 
@@ -1339,6 +1430,64 @@ impl<'a> RowCtx<'a> {
     }
 }
 
+/// The person on a row, in either layout: `None` when the name is missing (already reported).
+/// Progress columns are left at "not yet"; the template fills them in.
+fn read_resident(ctx: &mut RowCtx<'_>, this_year: i32) -> Option<Resident> {
+    let full_name = ctx.required(Col::FullName);
+    let birth_year = ctx.cell(Col::BirthYear).and_then(|cell| {
+        birth_year(cell, this_year)
+            .map_err(|out_of_range| {
+                ctx.fail(
+                    Col::BirthYear,
+                    Problem::Year {
+                        value: cell.text().trim().to_string(),
+                        out_of_range,
+                    },
+                )
+            })
+            .ok()
+    });
+    let gender = ctx.text(Col::Gender).and_then(|v| {
+        let g = Gender::parse(&v);
+        if g.is_none() {
+            ctx.fail(Col::Gender, Problem::Gender(v));
+        }
+        g
+    });
+    let cccd_number = ctx
+        .text(Col::CccdNumber)
+        .and_then(
+            |v| match parse_cccd_number(&restore_zeros(&v, &[10, 11], 12)) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    ctx.fail(Col::CccdNumber, Problem::CccdNumber(v));
+                    None
+                }
+            },
+        )
+        .unwrap_or_default();
+    let phone = ctx
+        .text(Col::Phone)
+        .and_then(|v| match parse_phone(&restore_zeros(&v, &[9], 10)) {
+            Ok(n) => Some(n),
+            Err(_) => {
+                ctx.fail(Col::Phone, Problem::Phone(v));
+                None
+            }
+        })
+        .unwrap_or_default();
+    Some(Resident {
+        // Filled in once the household is known.
+        id: ResidentId::random(0),
+        full_name: full_name?,
+        birth_year,
+        gender,
+        cccd_number,
+        phone,
+        base: Funnel::default(),
+    })
+}
+
 const YES_NO: &[(&str, bool)] = &[
     ("co", true),
     ("da", true),
@@ -1445,6 +1594,10 @@ fn birth_year(cell: &Cell, this_year: i32) -> Result<i32, bool> {
             i32::from(serial.to_ymd_hms_milli().0)
         }
         Cell::Number(_) | Cell::Bool(_) | Cell::Error(_) => return Err(false),
+        // A CSV written from a date column that lost its format holds the serial as text.
+        Cell::Text(s) if s.trim().len() == 5 && s.trim().bytes().all(|b| b.is_ascii_digit()) => {
+            return birth_year(&Cell::Number(s.trim().parse().unwrap_or(0.0)), this_year);
+        }
         Cell::Text(s) => year_from_text(s.trim()).ok_or(false)?,
     };
     if (1900..=this_year).contains(&year) {

@@ -316,6 +316,7 @@ impl App {
             summary: Default::default(),
             errors: parsed.errors,
             imported: false,
+            shape: parsed.shape,
         };
         if !report.errors.is_empty() && !a.accept_valid_rows {
             return Ok(report);

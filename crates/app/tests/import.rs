@@ -612,6 +612,21 @@ fn row_numbers_follow_the_spreadsheet() {
 }
 
 #[test]
+fn crlf_line_endings_keep_row_numbers() {
+    // Excel writes CSV with CRLF; the row numbers must be those of the LF file above.
+    let lf = "DANH SÁCH HỘ GIA ĐÌNH\n\
+              Tổ dân phố,Đường/Ngõ,Số nhà,Chủ hộ,Họ và tên,Địa chỉ,Năm sinh\n\
+              5,Ngõ 1,1,Lê Văn An,Lê Văn An,,1980\n\
+              \n\
+              5,Ngõ 1,1,Lê Văn An,Lê Văn Bình,\"Số 1, ngõ 1\n(cạnh chợ)\",1982\n\
+              5,Ngõ 1,1,Lê Văn An,Lê Văn Cường,,19x5\n";
+    let crlf = lf.replace('\n', "\r\n");
+    let list = import::parse_csv(crlf.as_bytes(), Lang::En, &mut |_, _| {}).unwrap();
+    let rows: Vec<usize> = list.errors.iter().map(|e| e.row).collect();
+    assert_eq!(rows, [6]);
+}
+
+#[test]
 fn missing_required_columns_are_named() {
     check(
         "Tổ dân phố,Đường/Ngõ,Họ và tên,Năm sinh\n5,Ngõ 1,Lê Văn An,1980\n",
@@ -644,17 +659,48 @@ fn files_without_data() {
 }
 
 #[test]
-fn non_utf8_csv_asks_for_csv_utf8() {
-    // "Tổ dân phố" and "Lê" as Excel's legacy "CSV (Comma delimited)" writes them (Windows-1258).
+fn non_utf8_csv_is_read_as_windows_1258_or_refused() {
+    // Excel's legacy "CSV (Comma delimited)" on Vietnamese Windows writes Windows-1258: "Ngõ"
+    // and "Lê" as single bytes, tones as combining marks after the letter.
     let bytes = b"Group,Street,House number,Head,Name\n5,Ng\xf5 1,1,L\xea,L\xea\n".to_vec();
-    check(
-        &bytes,
-        expect![[r#"
-            error import_csv_not_utf8
-              vi: Tệp CSV không dùng bảng mã UTF-8 (ký tự lạ ở dòng 2). Trong Excel, chọn Lưu thành (Save As) → "CSV UTF-8 (Comma delimited)" rồi nhập lại
-              en: The CSV file is not UTF-8 (first bad character on row 2). In Excel, use Save As → "CSV UTF-8 (Comma delimited)" and import it again
-        "#]],
-    );
+    let list = import::parse_csv(&bytes, Lang::Vi, &mut |_, _| {}).unwrap();
+    assert_eq!(list.errors, []);
+    assert_eq!(list.streets[0].name, "Ngõ 1");
+    assert_eq!(list.households[0].residents[0].full_name, "Lê");
+
+    // A registry list with tones as combining marks: stored in NFC.
+    let text = "STT,Ho\u{323} va\u{300} tên,Quan hê\u{323} vơ\u{301}i chu\u{309} hô\u{323},\
+                Nơi thươ\u{300}ng tru\u{301},Tô\u{309} dân phô\u{301}\r\n\
+                1,Lê Văn An,Chu\u{309} hô\u{323},Sô\u{301} 20 ngo\u{303} 190 Hoa\u{300}ng Quô\u{301}c Viê\u{323}t,5\r\n\
+                2,Trâ\u{300}n Thi\u{323} Bi\u{300}nh,Vơ\u{323},,\r\n";
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1258.encode(text);
+    assert!(!unmappable);
+    assert!(std::str::from_utf8(&bytes).is_err());
+    let list = import::parse_csv(&bytes, Lang::Vi, &mut |_, _| {}).unwrap();
+    assert_eq!(list.errors, []);
+    let h = &list.households[0];
+    assert_eq!(list.streets[0].name, "Ngõ 190 Hoàng Quốc Việt");
+    assert_eq!((h.house_no.as_str(), h.head.as_str()), ("20", "Lê Văn An"));
+    assert_eq!(h.residents[1].full_name, "Trần Thị Bình");
+
+    // A '?' is a letter another code page lost; headers that mean nothing once decoded are
+    // another legacy encoding (VNI, TCVN3): both are refused, asking for CSV UTF-8.
+    let refused = |row: usize| {
+        format!(
+            "error import_csv_not_utf8\n  vi: Tệp CSV không dùng bảng mã UTF-8 (ký tự lạ ở dòng {row}). Trong Excel, chọn Lưu thành (Save As) → \"CSV UTF-8 (Comma delimited)\" rồi nhập lại\n  en: The CSV file is not UTF-8 (first bad character on row {row}). In Excel, use Save As → \"CSV UTF-8 (Comma delimited)\" and import it again\n"
+        )
+    };
+    for (bytes, row) in [
+        (
+            b"Group,Street,House number,Head,Name\n5,Ng? 1,1,L\xea,L?\n".to_vec(),
+            2,
+        ),
+        (b"\xa7\xb8 d\xb8n,T\xaan\n1,2\n".to_vec(), 1),
+    ] {
+        let vi = import::parse_csv(&bytes, Lang::Vi, &mut |_, _| {});
+        let en = import::parse_csv(&bytes, Lang::En, &mut |_, _| {});
+        assert_eq!(render(vi, en), refused(row));
+    }
 }
 
 #[test]

@@ -76,6 +76,9 @@ enum Cmd {
     Import(ImportArgs),
     /// Create the realistic demo ward and show its progress (phường mẫu).
     Demo(DemoArgs),
+    /// Write a generated household list, as the residence registry hands them out, to .xlsx
+    /// or .csv, with planted broken rows (tạo danh sách mẫu).
+    GenList(GenListArgs),
     /// Streets and alleys with their progress (đường, ngõ).
     Streets(StreetsArgs),
     /// Households, easy ones first (danh sách hộ, dễ làm trước).
@@ -191,6 +194,29 @@ struct DemoArgs {
     /// Do not start the hub afterwards.
     #[arg(long)]
     no_serve: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct GenListArgs {
+    /// Only "registry" (DANH SÁCH NHÂN KHẨU: relationship column, one-string addresses).
+    #[arg(long, default_value = "registry")]
+    shape: String,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, default_value_t = 200)]
+    households: usize,
+    /// Broken rows to plant; their row numbers and error codes are printed.
+    #[arg(long, default_value_t = 0)]
+    broken: usize,
+    /// Leave out the relationship column: households come from addresses.
+    #[arg(long)]
+    no_relationship: bool,
+    /// Clean text: no title rows, no merged cells, numbers as text, NFC names, text dates.
+    #[arg(long)]
+    clean: bool,
+    /// .xlsx or .csv.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -537,6 +563,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Encrypt(a) => return at_rest::encrypt(a, g).map_err(CliError::Other),
         Cmd::Phone(a) => return phone::run(a, g).map_err(CliError::Other),
         Cmd::Demo(a) => return demo(a, g),
+        Cmd::GenList(a) => return gen_list(a).map_err(CliError::Other),
         other => to_command(other, lang)?,
     };
     let db = g.db_or("gocua.sqlite");
@@ -794,6 +821,7 @@ fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliErr
             device: opt_id(a.device.as_ref(), lang)?,
         }),
         Cmd::Demo(_)
+        | Cmd::GenList(_)
         | Cmd::Hub(_)
         | Cmd::Pair(_)
         | Cmd::Sync(_)
@@ -807,6 +835,57 @@ fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliErr
 }
 
 /// `gocua demo`: creates the demo ward if the file has none, then shows its progress.
+/// Writes a registry-shaped list and prints what the importer should say about it: one line
+/// per broken row ("row 12 missing_value"), then the totals, as JSON for scripts.
+fn gen_list(a: GenListArgs) -> anyhow::Result<()> {
+    use gocua_wardgen::{RegistrySpec, registry_list};
+    anyhow::ensure!(
+        a.shape == "registry",
+        "unknown shape {:?}: only \"registry\" is generated",
+        a.shape
+    );
+    let base = if a.clean {
+        RegistrySpec::clean(a.seed, a.households)
+    } else {
+        RegistrySpec::messy(a.seed, a.households)
+    };
+    let spec = RegistrySpec {
+        broken: a.broken,
+        relationship_column: !a.no_relationship,
+        ..base
+    };
+    let list = registry_list(&spec);
+    let ext = a
+        .out
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "xlsx" => list
+            .write_xlsx(&a.out)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", a.out.display()))?,
+        "csv" => std::fs::write(&a.out, list.to_csv())
+            .map_err(|e| anyhow::anyhow!("{}: {e}", a.out.display()))?,
+        _ => anyhow::bail!("--out must end in .xlsx or .csv"),
+    }
+    let broken: Vec<serde_json::Value> = list
+        .broken
+        .iter()
+        .map(|b| serde_json::json!({"row": b.row, "code": b.code}))
+        .collect();
+    println!(
+        "{}",
+        serde_json::json!({
+            "path": a.out,
+            "rows": list.rows.len(),
+            "households": list.households.len(),
+            "residents": list.residents(),
+            "broken": broken,
+        })
+    );
+    Ok(())
+}
+
 fn demo(a: DemoArgs, g: &Global) -> Result<(), CliError> {
     let lang = g.lang();
     let db = g.db_or("demo-data/ward.sqlite");

@@ -367,6 +367,12 @@ fn ward_created(w: &WardCreated, lang: Lang) -> String {
 fn import_report(r: &ImportReport, lang: Lang) -> String {
     let mut out = String::new();
     let n = |x: usize| format_count(x as u64, lang);
+    if r.shape == gocua_app::import::ListShape::Registry {
+        out.push_str(lang.pick(
+            "Danh sách nhân khẩu (mẫu của đăng ký cư trú): hộ ghép theo quan hệ với chủ hộ (hoặc theo địa chỉ), địa chỉ tách thành số nhà và đường/ngõ.\n",
+            "Registry list (danh sách nhân khẩu): households from the relationship column (or from addresses), addresses split into house number and street.\n",
+        ));
+    }
     out.push_str(&match lang {
         Lang::Vi => format!(
             "Đã đọc {} dòng: {} hộ, {} nhân khẩu, {} dòng lỗi.\n",

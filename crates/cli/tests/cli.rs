@@ -200,3 +200,67 @@ fn errors_speak_the_users_language() {
         usage.stderr
     );
 }
+
+#[test]
+fn gen_list_writes_a_registry_list_whose_broken_rows_import_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ward.sqlite");
+    let list = dir.path().join("nhan-khau.xlsx");
+    let list_arg = list.to_str().unwrap();
+    let made: serde_json::Value = serde_json::from_str(&ok(
+        &db,
+        &[
+            "gen-list",
+            "--shape",
+            "registry",
+            "--households",
+            "40",
+            "--broken",
+            "4",
+            "--out",
+            list_arg,
+        ],
+    ))
+    .unwrap();
+    assert!(list.exists());
+    let broken = made["broken"].as_array().unwrap();
+    assert!(broken.len() >= 4, "{made}");
+    ok(
+        &db,
+        &[
+            "init",
+            "--ward-name",
+            "Phường Ngọc Hà",
+            "--campaign",
+            "90 ngày, đêm",
+            "--start",
+            "2026-11-01",
+            "--end",
+            "2027-01-29",
+        ],
+    );
+    let report = json(&db, &["import", list_arg]);
+    assert_eq!(report["imported"], false);
+    assert_eq!(report["shape"], "registry");
+    let rows = |v: &serde_json::Value| -> Vec<(u64, String)> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["row"].as_u64().unwrap(),
+                    e["code"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(rows(&report["errors"]), rows(&made["broken"]));
+    let report = json(&db, &["import", list_arg, "--accept-valid-rows"]);
+    assert_eq!(report["imported"], true);
+    assert_eq!(report["households"], made["households"]);
+    assert_eq!(report["residents"], made["residents"]);
+
+    let r = gocua(&db, &["gen-list", "--shape", "template", "--out", list_arg]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("registry"), "{}", r.stderr);
+}

@@ -10,6 +10,7 @@ mod layout;
 mod names;
 mod people;
 mod places;
+mod registry;
 #[cfg(test)]
 mod tests;
 
@@ -19,6 +20,10 @@ use rand_chacha::ChaCha8Rng;
 use time::Date;
 
 pub use history::random_visit;
+pub use registry::{
+    BirthForm, BrokenRow, ExpectedHousehold, ExpectedResident, RegistryCell, RegistryList,
+    RegistrySpec, plan_street_name, registry_list,
+};
 
 /// What to generate. `households` counts homes; `sites` (agencies, schools, businesses,
 /// industrial zones) come on top of them.

@@ -48,6 +48,7 @@ export type * from "./ImportReport";
 export type * from "./IssuePairing";
 export type * from "./Lang";
 export type * from "./ListHouseholds";
+export type * from "./ListShape";
 export type * from "./ListStreets";
 export type * from "./OfficeSession";
 export type * from "./PairingIssued";
