@@ -4,11 +4,13 @@ import type { AssignStreet } from "./AssignStreet";
 import type { Assigned } from "./Assigned";
 import type { BookRevisit } from "./BookRevisit";
 import type { ByTeam } from "./ByTeam";
+import type { CampaignInfo } from "./CampaignInfo";
 import type { Correct } from "./Correct";
 import type { Correction } from "./Correction";
 import type { CreateWard } from "./CreateWard";
 import type { DayRow } from "./DayRow";
 import type { DemoReport } from "./DemoReport";
+import type { DeviceRow } from "./DeviceRow";
 import type { FlagHardCase } from "./FlagHardCase";
 import type { GenerateDemo } from "./GenerateDemo";
 import type { GetHousehold } from "./GetHousehold";
@@ -19,14 +21,17 @@ import type { HouseholdRow } from "./HouseholdRow";
 import type { HouseholdView } from "./HouseholdView";
 import type { Import } from "./Import";
 import type { ImportReport } from "./ImportReport";
+import type { IssuePairing } from "./IssuePairing";
 import type { ListHouseholds } from "./ListHouseholds";
 import type { ListStreets } from "./ListStreets";
+import type { PairingIssued } from "./PairingIssued";
 import type { ProgressBy } from "./ProgressBy";
 import type { ProgressRow } from "./ProgressRow";
 import type { Rebuilt } from "./Rebuilt";
 import type { RecordVisit } from "./RecordVisit";
 import type { RemoveTeamSchedule } from "./RemoveTeamSchedule";
 import type { ResidentHit } from "./ResidentHit";
+import type { RevokeDevice } from "./RevokeDevice";
 import type { Search } from "./Search";
 import type { SessionRemoved } from "./SessionRemoved";
 import type { SetIdentity } from "./SetIdentity";
@@ -36,6 +41,7 @@ import type { TeamBoard } from "./TeamBoard";
 import type { TeamRow } from "./TeamRow";
 import type { TeamSession } from "./TeamSession";
 import type { UnflagHardCase } from "./UnflagHardCase";
+import type { UpdateCampaign } from "./UpdateCampaign";
 import type { Visit } from "./Visit";
 import type { WardCreated } from "./WardCreated";
 import type { WhoAmI } from "./WhoAmI";
@@ -68,6 +74,11 @@ export type CommandMap = {
   remove_team_schedule: { args: RemoveTeamSchedule; response: SessionRemoved };
   team_schedule: { args: ByTeam; response: Array<TeamSession> };
   team_board: { args: ByTeam; response: TeamBoard };
+  campaign: { args: null; response: CampaignInfo };
+  update_campaign: { args: UpdateCampaign; response: CampaignInfo };
+  list_devices: { args: null; response: Array<DeviceRow> };
+  revoke_device: { args: RevokeDevice; response: DeviceRow };
+  issue_pairing: { args: IssuePairing; response: PairingIssued };
 };
 
 /** Wire names in the order of the Rust `Command` enum. */
@@ -98,4 +109,9 @@ export const COMMANDS = [
   "remove_team_schedule",
   "team_schedule",
   "team_board",
+  "campaign",
+  "update_campaign",
+  "list_devices",
+  "revoke_device",
+  "issue_pairing",
 ] as const;
