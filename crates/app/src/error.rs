@@ -74,6 +74,8 @@ pub enum Error {
     NoHardCaseReason,
     #[error("{0} is answered by the ward-office hub only")]
     HubOnly(&'static str),
+    #[error("cannot write the report: {0}")]
+    Report(String),
     #[error("invalid campaign settings: {0:?}")]
     InvalidCampaign(CampaignProblem),
 }
@@ -97,6 +99,7 @@ impl Error {
             Error::NoTeam => "no_team",
             Error::NoHardCaseReason => "no_hard_case_reason",
             Error::HubOnly(_) => "hub_only",
+            Error::Report(_) => "report",
             Error::InvalidCampaign(_) => "invalid_campaign",
         }
     }
@@ -204,6 +207,10 @@ impl Error {
             Error::HubOnly(name) => match lang {
                 Lang::Vi => format!("Lệnh {name} chỉ chạy trên máy chủ phường (trang quản lý của văn phòng)"),
                 Lang::En => format!("{name} runs on the ward-office hub only (the office dashboard)"),
+            },
+            Error::Report(e) => match lang {
+                Lang::Vi => format!("Không tạo được báo cáo: {e}"),
+                Lang::En => format!("Cannot write the report: {e}"),
             },
             Error::InvalidCampaign(p) => {
                 use gocua_domain::AreaKind;

@@ -9,6 +9,7 @@ mod error;
 mod identity;
 pub mod import;
 mod lead;
+pub mod report;
 
 use std::path::Path;
 
@@ -182,6 +183,12 @@ impl<S: std::ops::DerefMut<Target = Store>> App<S> {
             command: name.to_string(),
             detail: e.to_string(),
         })
+    }
+
+    /// The steering committee's report as XLSX bytes, as of today, in `lang`
+    /// (see [`report::build`]).
+    pub fn report_xlsx(&self, lang: Lang) -> Result<Vec<u8>> {
+        report::build(&self.store, lang, self.today())
     }
 
     /// Runs one command. Long commands (import, demo, rebuild) report progress.
