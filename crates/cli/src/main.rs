@@ -96,6 +96,13 @@ enum Cmd {
     Leaderboard(ByArgs),
     /// Figures for each day of the campaign (theo ngày).
     Daily,
+    /// The steering committee's report as an XLSX workbook (báo cáo): every breakdown and the
+    /// daily figures.
+    Report {
+        /// Where to write the workbook.
+        #[arg(long)]
+        xlsx: PathBuf,
+    },
     /// Find residents by name, diacritics optional (tìm người dân).
     Search(SearchArgs),
     /// Rebuild the query tables from the documents (dựng lại).
@@ -537,6 +544,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Encrypt(a) => return at_rest::encrypt(a, g).map_err(CliError::Other),
         Cmd::Phone(a) => return phone::run(a, g).map_err(CliError::Other),
         Cmd::Demo(a) => return demo(a, g),
+        Cmd::Report { xlsx } => return report(&xlsx, g),
         other => to_command(other, lang)?,
     };
     let db = g.db_or("gocua.sqlite");
@@ -554,6 +562,31 @@ fn run(cli: Cli) -> Result<(), CliError> {
     };
     let response = execute(&mut app, cmd, g)?;
     print(&response, g, &ctx);
+    Ok(())
+}
+
+/// `gocua report --xlsx FILE`.
+fn report(out: &Path, g: &Global) -> Result<(), CliError> {
+    let lang = g.lang();
+    let db = g.db_or("gocua.sqlite");
+    if !db.exists() {
+        return Err(CliError::Command(no_database(&db, lang)));
+    }
+    let app = open(&db, g)?;
+    let bytes = app
+        .report_xlsx(lang)
+        .map_err(|e| CliError::Command(e.to_command_error(lang)))?;
+    std::fs::write(out, bytes)
+        .map_err(|e| CliError::Other(anyhow::anyhow!("{}: {e}", out.display())))?;
+    if g.json {
+        println!("{}", serde_json::json!({"xlsx": out.display().to_string()}));
+    } else {
+        println!(
+            "{} {}",
+            lang.pick("Đã ghi báo cáo:", "Report written:"),
+            out.display()
+        );
+    }
     Ok(())
 }
 
@@ -794,6 +827,7 @@ fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliErr
             device: opt_id(a.device.as_ref(), lang)?,
         }),
         Cmd::Demo(_)
+        | Cmd::Report { .. }
         | Cmd::Hub(_)
         | Cmd::Pair(_)
         | Cmd::Sync(_)
