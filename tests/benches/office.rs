@@ -57,9 +57,8 @@ fn main() {
         .await
         .expect("start hub");
         let base = format!("https://127.0.0.1:{}", running.addr.port());
-        let client =
-            gocua_client::tls::pinned_client(running.fingerprint, Duration::from_secs(60))
-                .expect("client");
+        let client = gocua_client::tls::pinned_client(running.fingerprint, Duration::from_secs(60))
+            .expect("client");
         let token = {
             let store = running.hub.store.lock().expect("store");
             gocua_hub::office::new_signin_token(&store, gocua_hub::server::now()).expect("token")
@@ -97,17 +96,39 @@ fn main() {
                 (t.elapsed(), n)
             }
         };
-        let households = running.hub.store.lock().expect("store").hub_all_households().expect("households").len();
+        let households = running
+            .hub
+            .store
+            .lock()
+            .expect("store")
+            .hub_all_households()
+            .expect("households")
+            .len();
         println!("ward: {households} households; {runs} runs each, median (max)");
-        println!("{:<34} {:>10} {:>10} {:>10}", "through the HTTP API", "median", "max", "bytes");
+        println!(
+            "{:<34} {:>10} {:>10} {:>10}",
+            "through the HTTP API", "median", "max", "bytes"
+        );
         let mut cases: Vec<(String, &'static str, serde_json::Value)> = Vec::new();
         for by in Dimension::ALL {
-            cases.push((format!("progress by {}", by.as_str()), "progress", serde_json::json!({"by": by.as_str()})));
+            cases.push((
+                format!("progress by {}", by.as_str()),
+                "progress",
+                serde_json::json!({"by": by.as_str()}),
+            ));
         }
         for by in [Dimension::Team, Dimension::Volunteer, Dimension::Org] {
-            cases.push((format!("leaderboard by {}", by.as_str()), "leaderboard", serde_json::json!({"by": by.as_str()})));
+            cases.push((
+                format!("leaderboard by {}", by.as_str()),
+                "leaderboard",
+                serde_json::json!({"by": by.as_str()}),
+            ));
         }
-        cases.push(("daily_progress".into(), "daily_progress", serde_json::Value::Null));
+        cases.push((
+            "daily_progress".into(),
+            "daily_progress",
+            serde_json::Value::Null,
+        ));
         cases.push(("hard_cases".into(), "hard_cases", serde_json::json!({})));
         for (label, cmd, args) in cases {
             let mut times = Vec::new();
@@ -118,7 +139,11 @@ fn main() {
                 bytes = n;
             }
             let max = *times.iter().max().expect("runs");
-            println!("{label:<34} {:>10} {:>10} {bytes:>10}", ms(median(times)), ms(max));
+            println!(
+                "{label:<34} {:>10} {:>10} {bytes:>10}",
+                ms(median(times)),
+                ms(max)
+            );
         }
         let mut times = Vec::new();
         let mut bytes = 0;
@@ -135,7 +160,12 @@ fn main() {
             times.push(t.elapsed());
         }
         let max = *times.iter().max().expect("runs");
-        println!("{:<34} {:>10} {:>10} {bytes:>10}", "report.xlsx (7 sheets)", ms(median(times)), ms(max));
+        println!(
+            "{:<34} {:>10} {:>10} {bytes:>10}",
+            "report.xlsx (7 sheets)",
+            ms(median(times)),
+            ms(max)
+        );
         // The same report built directly on the store, without HTTP.
         let store = running.hub.store.lock().expect("store");
         let today = Timestamp(gocua_hub::server::now()).local_date();
@@ -147,7 +177,12 @@ fn main() {
             bytes = b.len();
         }
         let max = *times.iter().max().expect("runs");
-        println!("{:<34} {:>10} {:>10} {bytes:>10}", "report::build (no HTTP)", ms(median(times)), ms(max));
+        println!(
+            "{:<34} {:>10} {:>10} {bytes:>10}",
+            "report::build (no HTTP)",
+            ms(median(times)),
+            ms(max)
+        );
         drop(store);
         running.stop().await;
     });
