@@ -167,23 +167,24 @@ fn main() {
             ms(max)
         );
         // The same report built directly on the store, without HTTP.
-        let store = running.hub.store.lock().expect("store");
-        let today = Timestamp(gocua_hub::server::now()).local_date();
-        let mut times = Vec::new();
-        for _ in 0..runs.min(5) {
-            let t = Instant::now();
-            let b = gocua_app::report::build(&store, Lang::Vi, today).expect("report");
-            times.push(t.elapsed());
-            bytes = b.len();
+        {
+            let store = running.hub.store.lock().expect("store");
+            let today = Timestamp(gocua_hub::server::now()).local_date();
+            let mut times = Vec::new();
+            for _ in 0..runs.min(5) {
+                let t = Instant::now();
+                let b = gocua_app::report::build(&store, Lang::Vi, today).expect("report");
+                times.push(t.elapsed());
+                bytes = b.len();
+            }
+            let max = *times.iter().max().expect("runs");
+            println!(
+                "{:<34} {:>10} {:>10} {bytes:>10}",
+                "report::build (no HTTP)",
+                ms(median(times)),
+                ms(max)
+            );
         }
-        let max = *times.iter().max().expect("runs");
-        println!(
-            "{:<34} {:>10} {:>10} {bytes:>10}",
-            "report::build (no HTTP)",
-            ms(median(times)),
-            ms(max)
-        );
-        drop(store);
         running.stop().await;
     });
 }

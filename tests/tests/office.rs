@@ -11,14 +11,15 @@ use gocua_store::queries::Dimension;
 use gocua_tests::{Phone, TestHub, small_ward};
 use serde_json::{Value, json};
 
-/// Everything the hub holds that a refusal must leave alone.
-fn hub_state(
-    hub: &TestHub,
-) -> (
+/// The documents' heads, the projection and the number of devices.
+type HubState = (
     Vec<(String, Vec<gocua_store::ChangeHash>, i64)>,
     String,
     usize,
-) {
+);
+
+/// Everything the hub holds that a refusal must leave alone.
+fn hub_state(hub: &TestHub) -> HubState {
     hub.with_store(|s| {
         (
             s.manifest().expect("manifest"),
