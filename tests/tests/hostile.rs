@@ -447,7 +447,7 @@ async fn every_answer_is_json_and_never_cached() {
     };
     let cases = [
         (ask("GET", "/nope", "", ""), 404, "not_found"),
-        (ask("GET", "/", "", ""), 404, "not_found"),
+        (ask("GET", "/api", "", ""), 404, "not_found"),
         (
             ask("GET", api::PATH_SYNC, "", ""),
             405,

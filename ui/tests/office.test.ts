@@ -165,6 +165,7 @@ const REPORT: ImportReport = {
     { row: 19, column: null, code: 'no_head', message: 'Dòng 19: không có chủ hộ' },
   ],
   imported: false,
+  shape: 'registry',
 };
 
 describe('import wizard', () => {

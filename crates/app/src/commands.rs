@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use gocua_domain::{
-    AreaKind, Blocker, Correction, DeviceId, Funnel, HardCase, HardCaseMark, HouseholdId,
+    AreaKind, Blocker, Campaign, Correction, DeviceId, Funnel, HardCase, HardCaseMark, HouseholdId,
     HouseholdOutcome, ResidentAction, ResidentId, Role, SessionId, StreetId, Targets, TeamId,
     TeamSession, Timestamp, Visit, VisitId, VisitingWindow, VolunteerId,
     time::{date_serde, hm_serde},
@@ -50,7 +50,16 @@ pub const COMMANDS: &[&str] = &[
     "remove_team_schedule",
     "team_schedule",
     "team_board",
+    "campaign",
+    "update_campaign",
+    "list_devices",
+    "revoke_device",
+    "issue_pairing",
 ];
+
+/// Commands only the hub answers: they need its devices table, its addresses and its
+/// certificate. A replica's own [`crate::App`] refuses them (`hub_only`).
+pub const HUB_ONLY_COMMANDS: &[&str] = &["list_devices", "revoke_device", "issue_pairing"];
 
 /// Commands without arguments: `args` may be absent, `null` or `{}`.
 pub(crate) const UNIT_COMMANDS: &[&str] = &[
@@ -58,6 +67,8 @@ pub(crate) const UNIT_COMMANDS: &[&str] = &[
     "rebuild_projection",
     "whoami",
     "list_teams",
+    "campaign",
+    "list_devices",
 ];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
@@ -89,6 +100,11 @@ pub enum Command {
     RemoveTeamSchedule(RemoveTeamSchedule),
     TeamSchedule(ByTeam),
     TeamBoard(ByTeam),
+    Campaign,
+    UpdateCampaign(UpdateCampaign),
+    ListDevices,
+    RevokeDevice(RevokeDevice),
+    IssuePairing(IssuePairing),
 }
 
 impl Command {
@@ -121,6 +137,11 @@ impl Command {
             Command::RemoveTeamSchedule(_) => "remove_team_schedule",
             Command::TeamSchedule(_) => "team_schedule",
             Command::TeamBoard(_) => "team_board",
+            Command::Campaign => "campaign",
+            Command::UpdateCampaign(_) => "update_campaign",
+            Command::ListDevices => "list_devices",
+            Command::RevokeDevice(_) => "revoke_device",
+            Command::IssuePairing(_) => "issue_pairing",
         }
     }
 }
@@ -417,6 +438,34 @@ pub struct RemoveTeamSchedule {
     pub id: SessionId,
 }
 
+/// Rewrites the campaign's settings (the office only): dates in order, targets above zero,
+/// eligible age 14 to 18, each visiting window's start before its end, a quota of at least 1.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCampaign {
+    pub campaign: Campaign,
+}
+
+/// Cuts a paired device off (hub only).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeDevice {
+    pub device: String,
+}
+
+/// A one-time pairing code for a new device (hub only): a role, a team, and for volunteers the
+/// volunteer its visits are credited to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
+pub struct IssuePairing {
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<TeamId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volunteer: Option<VolunteerId>,
+}
+
 // ---------------------------------------------------------------------------------------------
 // Responses.
 
@@ -447,6 +496,44 @@ pub enum Response {
     SessionRemoved(SessionRemoved),
     Schedule(Vec<TeamSession>),
     Board(Box<TeamBoard>),
+    Campaign(CampaignInfo),
+    Devices(Vec<DeviceRow>),
+    Device(DeviceRow),
+    Pairing(PairingIssued),
+}
+
+/// The ward's campaign with the ward it belongs to.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct CampaignInfo {
+    pub ward: String,
+    pub district: String,
+    pub campaign: Campaign,
+}
+
+/// A device paired with the hub, as the office's device list shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct DeviceRow {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub team: Option<TeamId>,
+    pub team_name: Option<String>,
+    pub volunteer: Option<VolunteerId>,
+    pub volunteer_name: Option<String>,
+    /// Unix seconds.
+    pub paired_at: i64,
+    pub last_sync: Option<i64>,
+    pub revoked: bool,
+}
+
+/// A pairing code issued by the hub: the payload a phone scans, as text and as a QR code.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct PairingIssued {
+    pub payload: String,
+    /// The QR code as SVG markup.
+    pub svg: String,
+    /// Unix seconds.
+    pub expires_at: i64,
 }
 
 /// What flagging did: every reason the household carries now, and where it went.

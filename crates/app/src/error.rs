@@ -23,6 +23,19 @@ pub enum Permission {
     HardCase,
     /// Planning a team's schedule.
     Schedule,
+    /// Changing the campaign's settings.
+    Campaign,
+}
+
+/// What is wrong with a campaign's settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CampaignProblem {
+    Name,
+    Dates,
+    Targets,
+    EligibleAge,
+    Window(gocua_domain::AreaKind),
+    Quota,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +72,12 @@ pub enum Error {
     NoTeam,
     #[error("choose at least one hard-case reason")]
     NoHardCaseReason,
+    #[error("{0} is answered by the ward-office hub only")]
+    HubOnly(&'static str),
+    #[error("cannot write the report: {0}")]
+    Report(String),
+    #[error("invalid campaign settings: {0:?}")]
+    InvalidCampaign(CampaignProblem),
 }
 
 impl Error {
@@ -79,6 +98,9 @@ impl Error {
             Error::ChooseMobileTeam { .. } => "choose_mobile_team",
             Error::NoTeam => "no_team",
             Error::NoHardCaseReason => "no_hard_case_reason",
+            Error::HubOnly(_) => "hub_only",
+            Error::Report(_) => "report",
+            Error::InvalidCampaign(_) => "invalid_campaign",
         }
     }
 
@@ -111,6 +133,10 @@ impl Error {
                 Permission::Schedule => lang.pick(
                     "Chỉ tổ trưởng hoặc văn phòng phường được lập lịch làm việc của tổ",
                     "Only team leads and the ward office can plan a team's schedule",
+                ),
+                Permission::Campaign => lang.pick(
+                    "Chỉ văn phòng phường được thay đổi cài đặt chiến dịch",
+                    "Only the ward office can change the campaign's settings",
                 ),
             }
             .to_string(),
@@ -178,6 +204,45 @@ impl Error {
                     "Choose at least one reason: elderly, bedridden, disabled, needs an interpreter",
                 )
                 .to_string(),
+            Error::HubOnly(name) => match lang {
+                Lang::Vi => format!("Lệnh {name} chỉ chạy trên máy chủ phường (trang quản lý của văn phòng)"),
+                Lang::En => format!("{name} runs on the ward-office hub only (the office dashboard)"),
+            },
+            Error::Report(e) => match lang {
+                Lang::Vi => format!("Không tạo được báo cáo: {e}"),
+                Lang::En => format!("Cannot write the report: {e}"),
+            },
+            Error::InvalidCampaign(p) => {
+                use gocua_domain::AreaKind;
+                match p {
+                    CampaignProblem::Name => lang.pick("Chiến dịch phải có tên", "The campaign needs a name"),
+                    CampaignProblem::Dates => lang.pick(
+                        "Ngày kết thúc phải sau hoặc trùng ngày bắt đầu",
+                        "The end date must not be before the start date",
+                    ),
+                    CampaignProblem::Targets => lang.pick(
+                        "Chỉ tiêu CCCD, hồ sơ định danh mức 2 và kích hoạt phải lớn hơn 0",
+                        "The CCCD, level-2 and activation targets must be above 0",
+                    ),
+                    CampaignProblem::EligibleAge => lang.pick(
+                        "Độ tuổi bắt đầu vận động phải từ 14 đến 18",
+                        "The eligible age must be between 14 and 18",
+                    ),
+                    CampaignProblem::Window(AreaKind::Urban) => lang.pick(
+                        "Khung giờ đi vận động ở khu đô thị: giờ bắt đầu phải trước giờ kết thúc",
+                        "Urban visiting window: the start must be before the end",
+                    ),
+                    CampaignProblem::Window(AreaKind::Rural) => lang.pick(
+                        "Khung giờ đi vận động ở nông thôn: giờ bắt đầu phải trước giờ kết thúc",
+                        "Rural visiting window: the start must be before the end",
+                    ),
+                    CampaignProblem::Quota => lang.pick(
+                        "Chỉ tiêu mỗi người phải ít nhất là 1",
+                        "The quota per volunteer must be at least 1",
+                    ),
+                }
+                .to_string()
+            }
         }
     }
 

@@ -9,7 +9,7 @@ use gocua_store::queries::{HardCaseRow, TeamBoard};
 use crate::commands::*;
 use crate::{App, Error, Permission, Result};
 
-impl App {
+impl<S: std::ops::DerefMut<Target = gocua_store::Store>> App<S> {
     /// A lead may act for their own team (a lead paired without a team, like the office, for
     /// every team); volunteers for none.
     fn require_lead_of(&self, team: Option<&TeamId>, permission: Permission) -> Result<()> {

@@ -9,6 +9,7 @@ mod error;
 mod identity;
 pub mod import;
 mod lead;
+pub mod report;
 
 use std::path::Path;
 
@@ -22,7 +23,7 @@ use serde::Serialize;
 use time::Date;
 
 pub use commands::{COMMANDS, Command, Response};
-pub use error::{CommandError, Error, Permission, Result};
+pub use error::{CampaignProblem, CommandError, Error, Permission, Result};
 /// Query row types, re-exported so adapters need not depend on the store.
 pub use gocua_store::queries;
 pub use identity::Identity;
@@ -62,9 +63,11 @@ pub struct ProgressEvent {
     pub total: u64,
 }
 
-/// A replica and the person using it.
-pub struct App {
-    store: Store,
+/// A replica and the person using it. `S` is how the app holds the store: its own (the CLI,
+/// the phone) or a borrowed one (the hub runs office commands on the store it serves from,
+/// under its own lock; see [`App::borrowed`]).
+pub struct App<S = Box<Store>> {
+    store: S,
     lang: Lang,
     identity: Identity,
     /// Fixed "now" for tests and reproducible demos; the system clock otherwise.
@@ -75,7 +78,7 @@ impl App {
     pub fn new(store: Store, lang: Lang) -> Result<App> {
         let identity = Identity::load(&store)?;
         Ok(App {
-            store,
+            store: Box::new(store),
             lang,
             identity,
             clock: None,
@@ -87,17 +90,33 @@ impl App {
         App::new(Store::open(path)?, lang)
     }
 
+    /// Gives the replica back (to pair it, or to wipe it after a revocation).
+    pub fn into_store(self) -> Store {
+        *self.store
+    }
+}
+
+impl<'s> App<&'s mut Store> {
+    /// An app over a store someone else holds, used as `identity` whatever the store's own
+    /// identity says: the hub runs the office's web commands on its replica this way, as the
+    /// office, while it holds the replica's lock.
+    pub fn borrowed(store: &'s mut Store, lang: Lang, identity: Identity) -> App<&'s mut Store> {
+        App {
+            store,
+            lang,
+            identity,
+            clock: None,
+        }
+    }
+}
+
+impl<S: std::ops::DerefMut<Target = Store>> App<S> {
     pub fn store(&self) -> &Store {
         &self.store
     }
 
     pub fn store_mut(&mut self) -> &mut Store {
         &mut self.store
-    }
-
-    /// Gives the replica back (to pair it, or to wipe it after a revocation).
-    pub fn into_store(self) -> Store {
-        self.store
     }
 
     pub fn lang(&self) -> Lang {
@@ -149,6 +168,27 @@ impl App {
             }
             .to_command_error(lang)
         })
+    }
+
+    /// [`App::dispatch_json`] with the error itself, for transports that answer in both
+    /// languages (the hub's office API); `progress` as in [`App::execute`].
+    pub fn dispatch_json_raw(
+        &mut self,
+        cmd: Command,
+        progress: &mut dyn FnMut(ProgressEvent),
+    ) -> Result<serde_json::Value> {
+        let name = cmd.name();
+        let response = self.run(cmd, progress)?;
+        serde_json::to_value(&response).map_err(|e| Error::BadArgs {
+            command: name.to_string(),
+            detail: e.to_string(),
+        })
+    }
+
+    /// The steering committee's report as XLSX bytes, as of today, in `lang`
+    /// (see [`report::build`]).
+    pub fn report_xlsx(&self, lang: Lang) -> Result<Vec<u8>> {
+        report::build(&self.store, lang, self.today())
     }
 
     /// Runs one command. Long commands (import, demo, rebuild) report progress.
@@ -216,6 +256,11 @@ impl App {
             }
             Command::TeamSchedule(a) => Response::Schedule(self.team_schedule(a)?),
             Command::TeamBoard(a) => Response::Board(Box::new(self.team_board(a)?)),
+            Command::Campaign => Response::Campaign(self.campaign_info()?),
+            Command::UpdateCampaign(a) => Response::Campaign(self.update_campaign(a)?),
+            c @ (Command::ListDevices | Command::RevokeDevice(_) | Command::IssuePairing(_)) => {
+                return Err(Error::HubOnly(c.name()));
+            }
         })
     }
 
@@ -658,6 +703,27 @@ impl App {
             .collect())
     }
 
+    fn campaign_info(&self) -> Result<CampaignInfo> {
+        let ward = self.store.ward()?.ok_or(Error::NoCampaign)?;
+        Ok(CampaignInfo {
+            ward: ward.name,
+            district: ward.district,
+            campaign: self.campaign()?,
+        })
+    }
+
+    fn update_campaign(&mut self, a: UpdateCampaign) -> Result<CampaignInfo> {
+        if self.identity.role != gocua_domain::Role::Office {
+            return Err(Error::Forbidden(Permission::Campaign));
+        }
+        self.campaign()?;
+        let mut c = a.campaign;
+        c.name = gocua_domain::text::normalize_display(&c.name);
+        check_campaign(&c)?;
+        self.store.put_plan(&[PlanEntry::Campaign(c)])?;
+        self.campaign_info()
+    }
+
     fn whoami(&self) -> Result<WhoAmI> {
         let id = &self.identity;
         let volunteer_name = match &id.volunteer {
@@ -685,6 +751,32 @@ impl App {
             ward: self.store.ward()?.map(|w| w.name),
             campaign: self.store.campaign()?.map(|c| c.name),
         })
+    }
+}
+
+/// The rules a campaign's settings keep (`update_campaign`).
+pub fn check_campaign(c: &Campaign) -> Result<()> {
+    use error::CampaignProblem as P;
+    let problem = if c.name.is_empty() {
+        Some(P::Name)
+    } else if c.end < c.start {
+        Some(P::Dates)
+    } else if c.targets.cccd == 0 || c.targets.level2 == 0 || c.targets.activated == 0 {
+        Some(P::Targets)
+    } else if !(14..=18).contains(&c.eligible_age) {
+        Some(P::EligibleAge)
+    } else if c.urban_window.start >= c.urban_window.end {
+        Some(P::Window(AreaKind::Urban))
+    } else if c.rural_window.start >= c.rural_window.end {
+        Some(P::Window(AreaKind::Rural))
+    } else if c.quota_per_volunteer < 1 {
+        Some(P::Quota)
+    } else {
+        None
+    };
+    match problem {
+        Some(p) => Err(Error::InvalidCampaign(p)),
+        None => Ok(()),
     }
 }
 

@@ -98,6 +98,11 @@ fn command_map(cfg: &Config) -> Vec<Entry> {
         entry::<RemoveTeamSchedule, SessionRemoved>(cfg, "remove_team_schedule"),
         entry::<ByTeam, Vec<TeamSession>>(cfg, "team_schedule"),
         entry::<ByTeam, TeamBoard>(cfg, "team_board"),
+        entry::<(), CampaignInfo>(cfg, "campaign"),
+        entry::<UpdateCampaign, CampaignInfo>(cfg, "update_campaign"),
+        entry::<(), Vec<DeviceRow>>(cfg, "list_devices"),
+        entry::<RevokeDevice, DeviceRow>(cfg, "revoke_device"),
+        entry::<IssuePairing, PairingIssued>(cfg, "issue_pairing"),
     ]
 }
 

@@ -99,6 +99,13 @@ enum Cmd {
     Leaderboard(ByArgs),
     /// Figures for each day of the campaign (theo ngày).
     Daily,
+    /// The steering committee's report as an XLSX workbook (báo cáo): every breakdown and the
+    /// daily figures.
+    Report {
+        /// Where to write the workbook.
+        #[arg(long)]
+        xlsx: PathBuf,
+    },
     /// Find residents by name, diacritics optional (tìm người dân).
     Search(SearchArgs),
     /// Rebuild the query tables from the documents (dựng lại).
@@ -564,6 +571,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Phone(a) => return phone::run(a, g).map_err(CliError::Other),
         Cmd::Demo(a) => return demo(a, g),
         Cmd::GenList(a) => return gen_list(a).map_err(CliError::Other),
+        Cmd::Report { xlsx } => return report(&xlsx, g),
         other => to_command(other, lang)?,
     };
     let db = g.db_or("gocua.sqlite");
@@ -581,6 +589,31 @@ fn run(cli: Cli) -> Result<(), CliError> {
     };
     let response = execute(&mut app, cmd, g)?;
     print(&response, g, &ctx);
+    Ok(())
+}
+
+/// `gocua report --xlsx FILE`.
+fn report(out: &Path, g: &Global) -> Result<(), CliError> {
+    let lang = g.lang();
+    let db = g.db_or("gocua.sqlite");
+    if !db.exists() {
+        return Err(CliError::Command(no_database(&db, lang)));
+    }
+    let app = open(&db, g)?;
+    let bytes = app
+        .report_xlsx(lang)
+        .map_err(|e| CliError::Command(e.to_command_error(lang)))?;
+    std::fs::write(out, bytes)
+        .map_err(|e| CliError::Other(anyhow::anyhow!("{}: {e}", out.display())))?;
+    if g.json {
+        println!("{}", serde_json::json!({"xlsx": out.display().to_string()}));
+    } else {
+        println!(
+            "{} {}",
+            lang.pick("Đã ghi báo cáo:", "Report written:"),
+            out.display()
+        );
+    }
     Ok(())
 }
 
@@ -822,6 +855,7 @@ fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliErr
         }),
         Cmd::Demo(_)
         | Cmd::GenList(_)
+        | Cmd::Report { .. }
         | Cmd::Hub(_)
         | Cmd::Pair(_)
         | Cmd::Sync(_)

@@ -26,6 +26,8 @@ pub enum HubCmd {
     Pair(CodeArgs),
     /// List paired devices with their last sync.
     Devices,
+    /// Print a fresh one-time sign-in link to the office dashboard (works while the hub runs).
+    SigninLink,
     /// Cut a lost or stolen device off at once.
     Revoke {
         /// The device id, as `hub devices` lists it.
@@ -180,6 +182,7 @@ pub fn hub(args: HubArgs, g: &Global) -> Result<()> {
         }
         HubCmd::Pair(a) => pair_code(a, &mut at_rest::open_store(g, &db)?, &db, g.json, lang),
         HubCmd::Devices => devices(&at_rest::open_store(g, &db)?, g.json, lang),
+        HubCmd::SigninLink => signin_link(&at_rest::open_store(g, &db)?, &db, g.json, lang),
         HubCmd::PairingGuard { clear } => {
             pairing_guard(&at_rest::open_store(g, &db)?, clear, g.json, lang)
         }
@@ -270,6 +273,25 @@ pub async fn serve(a: ServeArgs, db: &Path, lang: Lang, key: Option<Key>) -> Res
         ),
         gocua_sync::pairing::fingerprint_hex(&running.fingerprint)
     );
+    {
+        let store = running
+            .hub
+            .store
+            .lock()
+            .map_err(|_| anyhow!("store lock"))?;
+        let token = gocua_hub::office::new_signin_token(&store, gocua_hub::server::now())?;
+        let host = if a.bind.ip().is_unspecified() || a.bind.ip().is_loopback() {
+            "127.0.0.1".to_string()
+        } else {
+            a.bind.ip().to_string()
+        };
+        let base = if host.contains(':') {
+            format!("https://[{host}]:{}", running.addr.port())
+        } else {
+            format!("https://{host}:{}", running.addr.port())
+        };
+        print_signin(&gocua_hub::office::signin_url(&base, &token), lang);
+    }
     if let Some(role) = &a.pair_role {
         let p = CodeArgs {
             role: role.clone(),
@@ -439,6 +461,69 @@ fn pair_code(a: CodeArgs, store: &mut Store, db: &Path, json: bool, lang: Lang) 
         return Ok(());
     }
     show_qr(&payload, &a, lang)
+}
+
+fn print_signin(url: &str, lang: Lang) {
+    println!(
+        "{}",
+        t(
+            lang,
+            "Trang quản lý của văn phòng (mở trên máy này; liên kết dùng một lần, trong 30 phút):",
+            "Office dashboard (open on this machine; the link works once, within 30 minutes):"
+        )
+    );
+    println!("  {url}");
+    if !gocua_hub::office::embedded_ui() {
+        println!(
+            "{}",
+            t(
+                lang,
+                "  (Bản này chưa có giao diện: cd ui && npm ci && npm run build, rồi biên dịch lại.)",
+                "  (This build has no dashboard yet: cd ui && npm ci && npm run build, then rebuild.)"
+            )
+        );
+    }
+}
+
+/// `gocua hub signin-link`: a fresh one-time link to the dashboard on this machine, written
+/// into the hub's database while it runs (SQLite WAL; the hub reads it on sign-in).
+fn signin_link(store: &Store, db: &Path, json: bool, lang: Lang) -> Result<()> {
+    let urls: Vec<String> = store
+        .meta_get("hub.urls")?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
+    let port = urls
+        .iter()
+        .find_map(|u| u.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()))
+        .ok_or_else(|| {
+            anyhow!(t(
+                lang,
+                "Máy chủ phường chưa chạy lần nào: hãy chạy `gocua hub serve` trước",
+                "The hub has never run: start `gocua hub serve` first",
+            ))
+        })?;
+    let token = gocua_hub::office::new_signin_token(store, gocua_hub::server::now())?;
+    let url = gocua_hub::office::signin_url(&format!("https://127.0.0.1:{port}"), &token);
+    let fp = tls::load_or_create(&data_dir(db), &[])
+        .map(|i| gocua_sync::pairing::fingerprint_hex(&i.fingerprint))
+        .unwrap_or_default();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"url": url, "expires_in": gocua_hub::office::SIGNIN_TTL_SECS, "fingerprint": fp})
+        );
+        return Ok(());
+    }
+    print_signin(&url, lang);
+    println!(
+        "{}: {fp}",
+        t(
+            lang,
+            "Dấu vân tay chứng chỉ (SHA-256)",
+            "Certificate fingerprint (SHA-256)"
+        )
+    );
+    Ok(())
 }
 
 fn devices(store: &Store, json: bool, lang: Lang) -> Result<()> {

@@ -164,6 +164,48 @@ pub fn render(response: &Response, lang: Lang, ctx: &Context) -> String {
         Response::SessionRemoved(r) => session_removed(r, lang),
         Response::Schedule(rows) => schedule(rows, lang),
         Response::Board(b) => board(b, lang),
+        Response::Campaign(c) => campaign(c, lang),
+        // Hub-only answers never reach the CLI's own replica; shown as JSON if they do.
+        Response::Devices(_) | Response::Device(_) | Response::Pairing(_) => {
+            serde_json::to_string_pretty(response).unwrap_or_default() + "\n"
+        }
+    }
+}
+
+fn campaign(c: &gocua_app::commands::CampaignInfo, lang: Lang) -> String {
+    let k = &c.campaign;
+    let t = &k.targets;
+    match lang {
+        Lang::Vi => format!(
+            "{} — {}\nChiến dịch: {} ({} – {})\nChỉ tiêu: CCCD {}, mức 2 {}, kích hoạt {}\nĐộ tuổi: từ {}; khung giờ: đô thị {}, nông thôn {}; chỉ tiêu mỗi người {}\n",
+            c.ward,
+            c.district,
+            k.name,
+            k.start,
+            k.end,
+            t.cccd,
+            t.level2,
+            t.activated,
+            k.eligible_age,
+            k.urban_window,
+            k.rural_window,
+            k.quota_per_volunteer
+        ),
+        Lang::En => format!(
+            "{} — {}\nCampaign: {} ({} – {})\nTargets: CCCD {}, level 2 {}, activated {}\nEligible from age {}; windows: urban {}, rural {}; quota per volunteer {}\n",
+            c.ward,
+            c.district,
+            k.name,
+            k.start,
+            k.end,
+            t.cccd,
+            t.level2,
+            t.activated,
+            k.eligible_age,
+            k.urban_window,
+            k.rural_window,
+            k.quota_per_volunteer
+        ),
     }
 }
 

@@ -441,3 +441,37 @@ fn the_office_sees_and_clears_the_pairing_guard_and_reads_the_audit_log() {
     // for the period's summary, not written one by one.
     assert_eq!(entries[1]["kind"], "office_guard_clear");
 }
+
+#[test]
+fn the_office_gets_a_sign_in_link_while_the_hub_runs_and_a_report_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub_db = dir.path().join("ward.sqlite");
+    ok(
+        &hub_db,
+        &["demo", "--no-serve", "--households", "40", "--seed", "8"],
+    );
+    let (code, _, err) = gocua(&hub_db, &["hub", "signin-link"]);
+    assert_eq!(code, 1, "no link before the hub ever ran");
+    assert!(err.contains("gocua hub serve"), "{err}");
+    let (_hub, url) = serve(&hub_db);
+    let port = url.rsplit(':').next().unwrap().to_string();
+    // Twice, while the hub holds the database: two different one-time links.
+    let links: Vec<String> = (0..2)
+        .map(|_| {
+            let v: serde_json::Value =
+                serde_json::from_str(&ok(&hub_db, &["hub", "signin-link", "--json"])).unwrap();
+            v["url"].as_str().unwrap().to_string()
+        })
+        .collect();
+    for link in &links {
+        let token = link
+            .strip_prefix(&format!("https://127.0.0.1:{port}/office/#signin="))
+            .unwrap_or_else(|| panic!("{link}"));
+        assert_eq!(token.len(), 64);
+        assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+    assert_ne!(links[0], links[1]);
+    let xlsx = dir.path().join("bao-cao.xlsx");
+    ok(&hub_db, &["report", "--xlsx", xlsx.to_str().unwrap()]);
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+}

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod decode;
 pub mod limits;
+pub mod office;
 pub mod qr;
 pub mod run;
 pub mod serve;

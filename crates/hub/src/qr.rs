@@ -149,13 +149,18 @@ pub fn write_png(text: &str, path: &Path, scale: u32) -> Result<(), QrError> {
     Ok(())
 }
 
-/// Writes the code as a standalone SVG (black on white, four-module quiet zone).
-pub fn write_svg(text: &str, path: &Path) -> Result<(), QrError> {
-    let svg = encode(text)?
+/// The code as standalone SVG markup (black on white, four-module quiet zone).
+pub fn svg(text: &str) -> Result<String, QrError> {
+    Ok(encode(text)?
         .render::<qrcode::render::svg::Color<'_>>()
         .quiet_zone(true)
         .min_dimensions(256, 256)
-        .build();
+        .build())
+}
+
+/// Writes the code as a standalone SVG (black on white, four-module quiet zone).
+pub fn write_svg(text: &str, path: &Path) -> Result<(), QrError> {
+    let svg = svg(text)?;
     std::fs::write(path, svg).map_err(|source| QrError::Io {
         path: path.to_path_buf(),
         source,

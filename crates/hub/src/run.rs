@@ -207,7 +207,8 @@ pub async fn start(cfg: HubConfig) -> Result<RunningHub, HubError> {
             }
         })
     };
-    let urls = hosts.iter().map(|h| url_for(h, addr.port())).collect();
+    let urls: Vec<String> = hosts.iter().map(|h| url_for(h, addr.port())).collect();
+    hub.set_address(urls.clone(), identity.fingerprint);
     Ok(RunningHub {
         addr,
         fingerprint: identity.fingerprint,

@@ -9,7 +9,8 @@
 
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
@@ -47,7 +48,24 @@ pub struct Hub {
     /// hold at most one body of its own bound.
     syncing: Mutex<HashSet<String>>,
     decoders: crate::decode::Decoders,
+    /// Where phones reach the hub and its certificate, for pairing codes the dashboard issues
+    /// (set by [`crate::start`]).
+    address: OnceLock<HubAddress>,
+    /// Serve the dashboard from this directory instead of the files built into the binary.
+    office_ui: Mutex<Option<PathBuf>>,
 }
+
+/// The hub's addresses and certificate fingerprint, as pairing payloads carry them.
+#[derive(Clone, Debug)]
+pub struct HubAddress {
+    pub urls: Vec<String>,
+    pub fingerprint: [u8; 32],
+}
+
+/// Marks a response whose non-JSON body is meant (the dashboard's "not built" page), so
+/// [`every_response`] keeps it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KeepBody;
 
 impl Hub {
     pub fn new(store: Store, limits: HubLimits) -> Arc<Hub> {
@@ -74,17 +92,40 @@ impl Hub {
             audit: Mutex::new(AuditThrottle::new(http.audit)),
             syncing: Mutex::new(HashSet::new()),
             decoders: crate::decode::Decoders::start(http.decoders),
+            address: OnceLock::new(),
+            office_ui: Mutex::new(None),
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
+    /// Records where the hub is reached (once; later calls change nothing).
+    pub fn set_address(&self, urls: Vec<String>, fingerprint: [u8; 32]) {
+        let _ = self.address.set(HubAddress { urls, fingerprint });
+    }
+
+    pub fn address(&self) -> Option<&HubAddress> {
+        self.address.get()
+    }
+
+    /// Serves the dashboard from `dir` (a `ui/dist`) instead of the embedded files.
+    pub fn serve_office_ui_from(&self, dir: Option<PathBuf>) {
+        *self.office_ui.lock().unwrap_or_else(|p| p.into_inner()) = dir;
+    }
+
+    pub(crate) fn office_ui_dir(&self) -> Option<PathBuf> {
+        self.office_ui
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
         // A panic while holding the lock cannot leave the store half-written (every write is one
         // SQLite transaction), so a poisoned lock is safe to keep using.
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Writes audit events through the throttle (the caller holds the store).
-    fn audit(&self, store: &Store, events: Vec<Event>) {
+    pub(crate) fn audit(&self, store: &Store, events: Vec<Event>) {
         crate::audit::record(store, &self.audit, events);
     }
 
@@ -240,6 +281,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route(api::PATH_PAIR, post(pair))
         .route(api::PATH_SYNC, post(sync))
         .route(api::PATH_STATUS, get(status))
+        .merge(crate::office::routes())
         .fallback(|| async { ApiError::for_status(StatusCode::NOT_FOUND) })
         .method_not_allowed_fallback(|| async {
             ApiError::for_status(StatusCode::METHOD_NOT_ALLOWED)
@@ -275,26 +317,29 @@ async fn every_response(State(hub): State<Arc<Hub>>, mut r: Response) -> Respons
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if (status.is_client_error() || status.is_server_error()) && !is_json {
+    let keep = r.extensions_mut().remove::<KeepBody>().is_some();
+    if (status.is_client_error() || status.is_server_error()) && !is_json && !keep {
         let headers = r.headers().clone();
         r = ApiError::for_status(status).into_response();
         if let Some(v) = headers.get(header::RETRY_AFTER) {
             r.headers_mut().insert(header::RETRY_AFTER, v.clone());
         }
     }
+    // The dashboard's static files say how they may be cached; everything else is not.
     r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     r
 }
 
-fn random_hex(n: usize) -> String {
+pub(crate) fn random_hex(n: usize) -> String {
     let mut b = vec![0u8; n];
     rand::Rng::fill(&mut rand::thread_rng(), &mut b[..]);
     hex::encode(b)
 }
 
 /// Runs store work on a blocking thread.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
@@ -302,7 +347,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::internal)?
 }
 
-fn content_type_is(headers: &HeaderMap, want: &str) -> Option<bool> {
+pub(crate) fn content_type_is(headers: &HeaderMap, want: &str) -> Option<bool> {
     headers.get(header::CONTENT_TYPE).map(|v| {
         v.to_str()
             .ok()
@@ -311,7 +356,7 @@ fn content_type_is(headers: &HeaderMap, want: &str) -> Option<bool> {
     })
 }
 
-fn wrong_content_type(want: &str) -> ApiError {
+pub(crate) fn wrong_content_type(want: &str) -> ApiError {
     ApiError::new(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "unsupported_media_type",

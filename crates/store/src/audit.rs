@@ -34,10 +34,19 @@ pub enum AuditKind {
     Suppressed,
     /// The hub failed on a request; `detail` is the internal error, never shown to the caller.
     InternalError,
+    /// The office signed in to the dashboard with a sign-in link.
+    OfficeSignIn,
+    /// A sign-in link was refused (unknown, used or expired).
+    OfficeSignInFailed,
+    /// An office web request was refused before it ran: no or expired session, cross-site,
+    /// wrong content type, or a command not allowed over the web; `code` says which.
+    OfficeRefused,
+    /// A sign-in link was issued (`gocua hub signin-link`, or at start).
+    OfficeSignInLink,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 11] = [
+    pub const ALL: [AuditKind; 15] = [
         AuditKind::PairOk,
         AuditKind::PairFailed,
         AuditKind::PairLocked,
@@ -49,6 +58,10 @@ impl AuditKind {
         AuditKind::OfficeGuardClear,
         AuditKind::Suppressed,
         AuditKind::InternalError,
+        AuditKind::OfficeSignIn,
+        AuditKind::OfficeSignInFailed,
+        AuditKind::OfficeRefused,
+        AuditKind::OfficeSignInLink,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +77,10 @@ impl AuditKind {
             AuditKind::OfficeGuardClear => "office_guard_clear",
             AuditKind::Suppressed => "suppressed",
             AuditKind::InternalError => "internal_error",
+            AuditKind::OfficeSignIn => "office_sign_in",
+            AuditKind::OfficeSignInFailed => "office_sign_in_failed",
+            AuditKind::OfficeRefused => "office_refused",
+            AuditKind::OfficeSignInLink => "office_sign_in_link",
         }
     }
 
@@ -87,6 +104,12 @@ impl AuditKind {
             }
             AuditKind::Suppressed => ("Gộp sự kiện (quá nhiều)", "Events summarised (flood)"),
             AuditKind::InternalError => ("Lỗi máy chủ", "Hub error"),
+            AuditKind::OfficeSignIn => ("Văn phòng đăng nhập trang quản lý", "Office signed in"),
+            AuditKind::OfficeSignInFailed => {
+                ("Liên kết đăng nhập bị từ chối", "Sign-in link refused")
+            }
+            AuditKind::OfficeRefused => ("Từ chối yêu cầu trang quản lý", "Office request refused"),
+            AuditKind::OfficeSignInLink => ("Tạo liên kết đăng nhập", "Sign-in link issued"),
         };
         lang.pick(vi, en)
     }

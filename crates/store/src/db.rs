@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_audit_log.sql"),
     include_str!("../migrations/0005_device_rights.sql"),
     include_str!("../migrations/0006_team_leads.sql"),
+    include_str!("../migrations/0007_office_sessions.sql"),
 ];
 
 /// Bump when the projection is derived differently (a sort key, a rule): replicas then rebuild

@@ -9,6 +9,7 @@ pub mod files;
 pub mod household_doc;
 pub mod hub;
 pub mod key;
+pub mod office;
 pub mod plan_doc;
 mod projection;
 pub mod queries;

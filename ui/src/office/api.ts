@@ -6,10 +6,14 @@
 import type { CommandError } from '../lib/bindings/CommandError';
 import type { ImportReport } from '../lib/bindings/ImportReport';
 import type { Lang } from '../lib/bindings/Lang';
-import type { OfficeSession } from '../lib/bindings/OfficeSession';
+import type { Timestamp } from '../lib/bindings/Timestamp';
 import { officeDict } from '../lib/i18n/office';
 import type { LangSource, Result, Transport } from '../lib/transport';
 import { fail, ok } from '../lib/transport';
+
+/** The ward office's signed-in browser session, as `GET/POST /api/v1/office/session` answer it
+ * (the hub's `office.rs`; not a command of the table, so not among the generated bindings). */
+export type OfficeSession = { ward: string; expires_at: Timestamp; lang?: Lang };
 
 /** Error codes that mean "no valid office session": the page must sign in again. */
 export const SESSION_CODES = new Set(['no_session', 'session_expired', 'signin_invalid']);

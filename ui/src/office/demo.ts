@@ -2,7 +2,7 @@
 // import that "uploads" with progress and finds a few broken rows in any file (the rows a
 // real ward list typically has wrong), and no Excel report (there is no hub to write it).
 import type { ImportReport } from '../lib/bindings/ImportReport';
-import type { OfficeSession } from '../lib/bindings/OfficeSession';
+import type { OfficeSession } from './api';
 import type { LangSource } from '../lib/transport';
 import { fail, ok } from '../lib/transport';
 import { now } from '../lib/time';
@@ -44,6 +44,7 @@ export function demoOfficeApi(lang: LangSource): OfficeApi {
           summary: accept ? { created: 96, updated: 20, unchanged: 2 } : { created: 0, updated: 0, unchanged: 0 },
           errors: errors(),
           imported: accept,
+          shape: 'registry',
         };
         setTimeout(() => resolve(ok(report)), 900);
       }),

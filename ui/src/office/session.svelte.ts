@@ -3,7 +3,7 @@
 // one, else asks the hub for the cookie's session; `lose` is what a command refused for want of
 // a session calls: back to the sign-in screen, saying why.
 import type { CommandError } from '../lib/bindings/CommandError';
-import type { OfficeSession } from '../lib/bindings/OfficeSession';
+import type { OfficeSession } from './api';
 import { LANG_KEY, locale, setLang } from '../lib/i18n/index.svelte';
 import { type OfficeApi, httpOfficeApi, takeSigninToken } from './api';
 

@@ -2,6 +2,6 @@
 import type { Campaign } from "./Campaign";
 
 /**
- * The ward's campaign as the office edits it, with the ward's and district's names.
+ * The ward's campaign with the ward it belongs to.
  */
 export type CampaignInfo = { ward: string, district: string, campaign: Campaign, };

@@ -9,15 +9,17 @@ import type { FlagHardCase } from "./FlagHardCase";
 import type { GenerateDemo } from "./GenerateDemo";
 import type { GetHousehold } from "./GetHousehold";
 import type { Import } from "./Import";
+import type { IssuePairing } from "./IssuePairing";
 import type { ListHouseholds } from "./ListHouseholds";
 import type { ListStreets } from "./ListStreets";
 import type { ProgressBy } from "./ProgressBy";
 import type { RecordVisit } from "./RecordVisit";
 import type { RemoveTeamSchedule } from "./RemoveTeamSchedule";
+import type { RevokeDevice } from "./RevokeDevice";
 import type { Search } from "./Search";
 import type { SetIdentity } from "./SetIdentity";
 import type { SetTeamSchedule } from "./SetTeamSchedule";
 import type { UnflagHardCase } from "./UnflagHardCase";
 import type { UpdateCampaign } from "./UpdateCampaign";
 
-export type Command = { "cmd": "create_ward", "args": CreateWard } | { "cmd": "import", "args": Import } | { "cmd": "generate_demo", "args": GenerateDemo } | { "cmd": "list_streets", "args": ListStreets } | { "cmd": "list_households", "args": ListHouseholds } | { "cmd": "household_detail", "args": GetHousehold } | { "cmd": "record_visit", "args": RecordVisit } | { "cmd": "book_revisit", "args": BookRevisit } | { "cmd": "correct", "args": Correct } | { "cmd": "assign_street", "args": AssignStreet } | { "cmd": "assign_household", "args": AssignHousehold } | { "cmd": "progress", "args": ProgressBy } | { "cmd": "leaderboard", "args": ProgressBy } | { "cmd": "daily_progress" } | { "cmd": "search", "args": Search } | { "cmd": "rebuild_projection" } | { "cmd": "set_identity", "args": SetIdentity } | { "cmd": "whoami" } | { "cmd": "list_teams" } | { "cmd": "flag_hard_case", "args": FlagHardCase } | { "cmd": "unflag_hard_case", "args": UnflagHardCase } | { "cmd": "hard_cases", "args": ByTeam } | { "cmd": "set_team_schedule", "args": SetTeamSchedule } | { "cmd": "remove_team_schedule", "args": RemoveTeamSchedule } | { "cmd": "team_schedule", "args": ByTeam } | { "cmd": "team_board", "args": ByTeam } | { "cmd": "campaign" } | { "cmd": "update_campaign", "args": UpdateCampaign };
+export type Command = { "cmd": "create_ward", "args": CreateWard } | { "cmd": "import", "args": Import } | { "cmd": "generate_demo", "args": GenerateDemo } | { "cmd": "list_streets", "args": ListStreets } | { "cmd": "list_households", "args": ListHouseholds } | { "cmd": "household_detail", "args": GetHousehold } | { "cmd": "record_visit", "args": RecordVisit } | { "cmd": "book_revisit", "args": BookRevisit } | { "cmd": "correct", "args": Correct } | { "cmd": "assign_street", "args": AssignStreet } | { "cmd": "assign_household", "args": AssignHousehold } | { "cmd": "progress", "args": ProgressBy } | { "cmd": "leaderboard", "args": ProgressBy } | { "cmd": "daily_progress" } | { "cmd": "search", "args": Search } | { "cmd": "rebuild_projection" } | { "cmd": "set_identity", "args": SetIdentity } | { "cmd": "whoami" } | { "cmd": "list_teams" } | { "cmd": "flag_hard_case", "args": FlagHardCase } | { "cmd": "unflag_hard_case", "args": UnflagHardCase } | { "cmd": "hard_cases", "args": ByTeam } | { "cmd": "set_team_schedule", "args": SetTeamSchedule } | { "cmd": "remove_team_schedule", "args": RemoveTeamSchedule } | { "cmd": "team_schedule", "args": ByTeam } | { "cmd": "team_board", "args": ByTeam } | { "cmd": "campaign" } | { "cmd": "update_campaign", "args": UpdateCampaign } | { "cmd": "list_devices" } | { "cmd": "revoke_device", "args": RevokeDevice } | { "cmd": "issue_pairing", "args": IssuePairing };

@@ -2,7 +2,7 @@
 import type { Campaign } from "./Campaign";
 
 /**
- * Replaces the ward's campaign (office only): dates in order, targets > 0, eligible age
- * 14..=18, windows starting before they end, quota at least 1.
+ * Rewrites the campaign's settings (the office only): dates in order, targets above zero,
+ * eligible age 14 to 18, each visiting window's start before its end, a quota of at least 1.
  */
 export type UpdateCampaign = { campaign: Campaign, };
