@@ -5,7 +5,8 @@
 // - imports a real-shaped list (`gocua gen-list`: title rows, lost zeros, NFD names, one-string
 //   addresses, planted broken rows) and sees the broken rows by number, nothing written; then
 //   imports the valid rows;
-// - shows a pairing QR; a phone replica pairs with what it carries, records a visit and syncs;
+// - shows a pairing QR (decoded from a screenshot: it carries the payload); a phone replica pairs
+//   with it, records a visit and syncs;
 //   the dashboard shows the new totals;
 // - downloads the XLSX report and reads it back: its figures equal the dashboard's;
 // - prints the team's schedule notice and a street's household list to PDF and checks the text.
@@ -17,6 +18,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, Hub, Phone, TEST_PIN, chromiumArgs, gocua, tempDir } from './lib/procs.mjs';
+import jsQR from 'jsqr';
+import { decodePng } from './lib/png.mjs';
 import { readXlsx } from './lib/xlsx.mjs';
 
 let hub;
@@ -149,6 +152,14 @@ test('the office signs in, imports a real list, pairs a phone, sees its visit, e
   await qr.waitFor();
   assert.ok((await qr.boundingBox()).width >= 300, 'the QR is large enough to scan');
   const payload = await page.locator('.payload textarea').inputValue();
+  // The code on the screen is the payload: decoded from a screenshot of the page's QR.
+  const shot = decodePng(await qr.screenshot());
+  const rgba = new Uint8ClampedArray(shot.width * shot.height * 4);
+  for (let i = 0; i < shot.width * shot.height; i++) {
+    for (let c = 0; c < 3; c++) rgba[i * 4 + c] = shot.data[i * shot.channels + (shot.channels >= 3 ? c : 0)];
+    rgba[i * 4 + 3] = 255;
+  }
+  assert.equal(jsQR(rgba, shot.width, shot.height)?.data, payload, 'the QR shown carries the payload');
   const phone = await new Phone('office').start();
   phones.push(phone);
   const info = await phoneCall(phone, 'shell/pair', { payload, device_name: 'điện thoại thử' });
