@@ -605,7 +605,12 @@ pub struct ImportReport {
 #[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct DemoReport {
     pub ward: String,
+    /// Everything visited: homes and sites together.
     pub households: usize,
+    /// Homes (hộ gia đình): what `--households N` asks for.
+    pub homes: usize,
+    /// Agencies, schools and businesses visited as one (cơ quan, trường học, doanh nghiệp).
+    pub sites: usize,
     pub residents: usize,
     pub visits: usize,
     pub teams: usize,

@@ -58,9 +58,16 @@ pub(crate) fn load(
             role: Role::Lead,
             device: None,
         });
+    let homes = g
+        .households
+        .iter()
+        .filter(|h| h.kind == gocua_domain::HouseholdKind::Home)
+        .count();
     let report = DemoReport {
         ward: g.ward.name.clone(),
         households: g.households.len(),
+        homes,
+        sites: g.households.len() - homes,
         residents: g.resident_count(),
         visits: g.visits.len(),
         teams: g.teams.len(),

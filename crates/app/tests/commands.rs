@@ -492,3 +492,17 @@ fn list_teams_gives_every_team_with_its_lead_and_members_and_no_phone_numbers() 
         "the roster carries no phone numbers"
     );
 }
+
+#[test]
+fn demo_households_n_makes_n_homes_and_counts_sites_apart() {
+    let mut f = Fixture::new();
+    let r = f.ok("generate_demo", json!({"seed": 4, "households": 40}));
+    assert_eq!(r["homes"], 40, "{r}");
+    let sites = r["sites"].as_u64().unwrap();
+    assert_eq!(r["households"].as_u64().unwrap(), 40 + sites);
+    let rows = f.ok("list_households", json!({"filter": {"limit": 100000}}));
+    let rows = rows.as_array().unwrap();
+    let homes = rows.iter().filter(|h| h["kind"] == "home").count();
+    assert_eq!(homes, 40);
+    assert_eq!(rows.len() as u64, 40 + sites);
+}

@@ -587,7 +587,21 @@ fn run(cli: Cli) -> Result<(), CliError> {
         today: app.today(),
         ..ctx
     };
-    let response = execute(&mut app, cmd, g)?;
+    let mut response = execute(&mut app, cmd, g)?;
+    if let (Some(limit), Response::Households(rows)) = (ctx.cut, &mut response) {
+        // One row more than asked was fetched: if it came, the list was cut, and the user is
+        // told on stderr (stdout stays the rows, or a plain JSON array, for scripts).
+        if rows.len() > limit {
+            rows.truncate(limit);
+            eprintln!(
+                "{}",
+                lang.pick(
+                    &format!("Chỉ hiện {limit} hộ đầu tiên; còn nữa. Dùng --limit để xem thêm."),
+                    &format!("Showing the first {limit} households; there are more. Use --limit to see more."),
+                )
+            );
+        }
+    }
     print(&response, g, &ctx);
     Ok(())
 }
@@ -687,6 +701,7 @@ fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliErr
         by: Dimension::Ward,
         ranked: false,
         today: time::Date::MIN,
+        cut: None,
     };
     let cmd = match cmd {
         Cmd::Init(a) => Command::CreateWard(CreateWard {
@@ -710,16 +725,20 @@ fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliErr
         Cmd::Streets(a) => Command::ListStreets(ListStreets {
             team: opt_id(a.team.as_ref(), lang)?,
         }),
-        Cmd::Households(a) => Command::ListHouseholds(ListHouseholds {
-            filter: HouseholdFilter {
-                team: opt_id(a.team.as_ref(), lang)?,
-                volunteer: opt_id(a.volunteer.as_ref(), lang)?,
-                street: opt_id(a.street.as_ref(), lang)?,
-                group: opt_id(a.group.as_ref(), lang)?,
-                search: a.search,
-                limit: Some(a.limit),
-            },
-        }),
+        Cmd::Households(a) => {
+            ctx.cut = Some(a.limit);
+            Command::ListHouseholds(ListHouseholds {
+                filter: HouseholdFilter {
+                    team: opt_id(a.team.as_ref(), lang)?,
+                    volunteer: opt_id(a.volunteer.as_ref(), lang)?,
+                    street: opt_id(a.street.as_ref(), lang)?,
+                    group: opt_id(a.group.as_ref(), lang)?,
+                    search: a.search,
+                    // One more than shown, to know whether the list was cut.
+                    limit: Some(a.limit.saturating_add(1)),
+                },
+            })
+        }
         Cmd::Household { id: h } => Command::HouseholdDetail(GetHousehold { id: id(&h, lang)? }),
         Cmd::Visit(a) => {
             let residents = a
@@ -965,7 +984,12 @@ fn demo(a: DemoArgs, g: &Global) -> Result<(), CliError> {
             serde_json::to_string_pretty(&body).unwrap_or_default()
         );
     } else {
-        let ctx = |by, ranked| output::Context { by, ranked, today };
+        let ctx = |by, ranked| output::Context {
+            by,
+            ranked,
+            today,
+            cut: None,
+        };
         let mut out = match &created {
             Some(r) => output::render(r, lang, &ctx(Dimension::Ward, false)),
             None => match lang {

@@ -391,6 +391,8 @@ pub struct Context {
     pub by: Dimension,
     pub ranked: bool,
     pub today: Date,
+    /// `households --limit N`: rows beyond N are cut (and the user told).
+    pub cut: Option<usize>,
 }
 
 fn ward_created(w: &WardCreated, lang: Lang) -> String {
@@ -474,18 +476,20 @@ fn demo_report(r: &DemoReport, lang: Lang) -> String {
     let n = |x: usize| format_count(x as u64, lang);
     let mut out = match lang {
         Lang::Vi => format!(
-            "Đã tạo phường mẫu {}: {} hộ, {} nhân khẩu, {} lượt thăm, {} tổ công tác, {} tình nguyện viên.\n",
+            "Đã tạo phường mẫu {}: {} hộ gia đình và {} cơ quan, trường học, doanh nghiệp; {} nhân khẩu, {} lượt thăm, {} tổ công tác, {} tình nguyện viên.\n",
             r.ward,
-            n(r.households),
+            n(r.homes),
+            n(r.sites),
             n(r.residents),
             n(r.visits),
             n(r.teams),
             n(r.volunteers)
         ),
         Lang::En => format!(
-            "Created the demo ward {}: {} households, {} residents, {} visits, {} teams, {} volunteers.\n",
+            "Created the demo ward {}: {} households and {} agencies, schools and businesses; {} residents, {} visits, {} teams, {} volunteers.\n",
             r.ward,
-            n(r.households),
+            n(r.homes),
+            n(r.sites),
             n(r.residents),
             n(r.visits),
             n(r.teams),

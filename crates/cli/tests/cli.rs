@@ -264,3 +264,24 @@ fn gen_list_writes_a_registry_list_whose_broken_rows_import_reports() {
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("registry"), "{}", r.stderr);
 }
+
+#[test]
+fn households_says_when_it_cut_the_list_and_not_when_it_did_not() {
+    let (_dir, db) = demo();
+    let cut = gocua(&db, &["households", "--limit", "3", "--json"]);
+    assert_eq!(cut.code, 0, "{}", cut.stderr);
+    let rows: serde_json::Value = serde_json::from_str(&cut.stdout).unwrap();
+    assert_eq!(
+        rows.as_array().unwrap().len(),
+        3,
+        "stdout stays the rows asked for"
+    );
+    assert!(
+        cut.stderr.contains("Chỉ hiện 3 hộ đầu tiên"),
+        "{}",
+        cut.stderr
+    );
+    let whole = gocua(&db, &["households", "--limit", "100000"]);
+    assert_eq!(whole.code, 0);
+    assert!(!whole.stderr.contains("Chỉ hiện"), "{}", whole.stderr);
+}
