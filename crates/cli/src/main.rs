@@ -534,6 +534,27 @@ fn opt_id<T: TryFrom<String, Error = gocua_domain::Error>>(
     s.map(|s| id(s, lang)).transpose()
 }
 
+/// An error from the network, hub or store side as `{code, message}`: each kind keeps its own
+/// stable code for scripts (`--json`); only what none of them knows is `unexpected`.
+fn stable_error(e: anyhow::Error, lang: Lang) -> CommandError {
+    let e = match e.downcast::<CommandError>() {
+        Ok(c) => return c,
+        Err(e) => e,
+    };
+    let e = match e.downcast::<gocua_store::Error>() {
+        Ok(s) => return CommandError::new(s.code(), s.message(lang)),
+        Err(e) => e,
+    };
+    let e = match e.downcast::<gocua_hub::run::HubError>() {
+        Ok(h) => return CommandError::new(h.code(), h.message(lang)),
+        Err(e) => e,
+    };
+    match e.downcast::<gocua_client::ClientError>() {
+        Ok(c) => CommandError::new(&c.code(), c.message(lang)),
+        Err(e) => CommandError::new("unexpected", format!("{e:#}")),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -545,10 +566,7 @@ fn main() -> ExitCode {
         Ok(()) => return ExitCode::SUCCESS,
         Err(CliError::Usage(m)) => (CommandError::new("usage", m), 2),
         Err(CliError::Command(e)) => (e, 1),
-        Err(CliError::Other(e)) => match e.downcast::<CommandError>() {
-            Ok(c) => (c, 1),
-            Err(e) => (CommandError::new("failed", format!("{e:#}")), 1),
-        },
+        Err(CliError::Other(e)) => (stable_error(e, lang), 1),
     };
     if g.json {
         let body = serde_json::json!({ "error": { "code": code.code, "message": code.message } });

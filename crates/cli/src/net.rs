@@ -116,15 +116,24 @@ pub struct RestoreArgs {
 /// the backup was taken. The next sync brings back from the hub whatever the backup lacks. The
 /// backup opens with the replica's key; a plain backup restored where a key is in use is
 /// encrypted with it. The restored file is private (0600) and replaces the old one atomically.
+/// A hub or store error that keeps its own code for `--json` scripts.
+fn coded(code: &str, message: String) -> anyhow::Error {
+    anyhow::Error::new(gocua_app::CommandError::new(code, message))
+}
+
 pub fn restore(a: RestoreArgs, g: &Global) -> Result<()> {
     let db = g.db_or("gocua.sqlite");
     let lang = g.lang();
     if db.exists() && !a.force {
-        return Err(anyhow!(t(
-            lang,
-            "Đã có tệp dữ liệu ở đây: thêm --force để thay bằng bản sao lưu",
-            "A replica already exists here: add --force to replace it with the backup",
-        )));
+        return Err(coded(
+            "replica_exists",
+            t(
+                lang,
+                "Đã có tệp dữ liệu ở đây: thêm --force để thay bằng bản sao lưu",
+                "A replica already exists here: add --force to replace it with the backup",
+            )
+            .to_string(),
+        ));
     }
     let serr = |e| at_rest::store_err(e, lang);
     let mut opts = at_rest::options(g, &db).map_err(serr)?;
@@ -190,16 +199,20 @@ pub fn hub(args: HubArgs, g: &Global) -> Result<()> {
         HubCmd::Revoke { device } => {
             let store = at_rest::open_store(g, &db)?;
             if gocua_hub::revoke_device(&store, &device, gocua_hub::server::now())
-                .map_err(|e| anyhow!(e.message(lang)))?
+                .map_err(|e| coded(e.code(), e.message(lang)))?
             {
                 println!("{}", t(lang, "Đã thu hồi thiết bị.", "Device revoked."));
                 Ok(())
             } else {
-                Err(anyhow!(t(
-                    lang,
-                    "Không có thiết bị đang hoạt động với mã này",
-                    "No active device with this id"
-                )))
+                Err(coded(
+                    "unknown_device",
+                    t(
+                        lang,
+                        "Không có thiết bị đang hoạt động với mã này",
+                        "No active device with this id",
+                    )
+                    .to_string(),
+                ))
             }
         }
     }
@@ -229,11 +242,11 @@ pub fn serve_demo(db: &Path, g: &Global) -> Result<()> {
 /// Starts the hub and serves until Ctrl-C.
 pub async fn serve(a: ServeArgs, db: &Path, lang: Lang, key: Option<Key>) -> Result<()> {
     if !db.exists() {
-        return Err(anyhow!(t(
+        return Err(coded("no_ward", t(
             lang,
             "Chưa có dữ liệu phường: hãy chạy `gocua demo`, hoặc `gocua init` rồi `gocua import`, trước",
             "No ward data yet: run `gocua demo`, or `gocua init` then `gocua import`, first",
-        )));
+        ).to_string()));
     }
     let running = gocua_hub::start(HubConfig {
         db: db.to_path_buf(),
@@ -244,7 +257,7 @@ pub async fn serve(a: ServeArgs, db: &Path, lang: Lang, key: Option<Key>) -> Res
         key,
     })
     .await
-    .map_err(|e| anyhow!(e.message(lang)))?;
+    .map_err(|e| coded(e.code(), e.message(lang)))?;
     {
         let store = running
             .hub
@@ -341,24 +354,28 @@ fn issue(
     lang: Lang,
 ) -> Result<gocua_sync::pairing::PairingPayload> {
     let role = Role::parse(&p.role).ok_or_else(|| {
-        anyhow!(t(
-            lang,
-            "Vai trò phải là volunteer, lead hoặc office",
-            "Role must be volunteer, lead or office"
-        ))
+        coded(
+            "bad_role",
+            t(
+                lang,
+                "Vai trò phải là volunteer, lead hoặc office",
+                "Role must be volunteer, lead or office",
+            )
+            .to_string(),
+        )
     })?;
     let team = p
         .team
         .as_deref()
         .map(TeamId::parse)
         .transpose()
-        .map_err(|e| anyhow!(e.message(lang)))?;
+        .map_err(|e| coded(e.code(), e.message(lang)))?;
     let volunteer = p
         .volunteer
         .as_deref()
         .map(gocua_domain::VolunteerId::parse)
         .transpose()
-        .map_err(|e| anyhow!(e.message(lang)))?;
+        .map_err(|e| coded(e.code(), e.message(lang)))?;
     gocua_hub::new_pairing(
         store,
         &gocua_hub::DeviceFor {
@@ -374,7 +391,7 @@ fn issue(
         p.minutes * 60,
         gocua_hub::server::now(),
     )
-    .map_err(|e| anyhow!(e.message(lang)))
+    .map_err(|e| coded(e.code(), e.message(lang)))
 }
 
 fn show_qr(payload: &gocua_sync::pairing::PairingPayload, p: &CodeArgs, lang: Lang) -> Result<()> {
@@ -435,11 +452,15 @@ fn pair_code(a: CodeArgs, store: &mut Store, db: &Path, json: bool, lang: Lang) 
         .and_then(|s| serde_json::from_str(&s).ok())
         .filter(|v: &Vec<String>| !v.is_empty())
         .ok_or_else(|| {
-            anyhow!(t(
-                lang,
-                "Máy chủ phường chưa chạy lần nào: hãy chạy `gocua hub serve` trước",
-                "The hub has never run: start `gocua hub serve` first",
-            ))
+            coded(
+                "hub_never_ran",
+                t(
+                    lang,
+                    "Máy chủ phường chưa chạy lần nào: hãy chạy `gocua hub serve` trước",
+                    "The hub has never run: start `gocua hub serve` first",
+                )
+                .to_string(),
+            )
         })?;
     let ward = store
         .plan_state()
@@ -496,11 +517,15 @@ fn signin_link(store: &Store, db: &Path, json: bool, lang: Lang) -> Result<()> {
         .iter()
         .find_map(|u| u.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()))
         .ok_or_else(|| {
-            anyhow!(t(
-                lang,
-                "Máy chủ phường chưa chạy lần nào: hãy chạy `gocua hub serve` trước",
-                "The hub has never run: start `gocua hub serve` first",
-            ))
+            coded(
+                "hub_never_ran",
+                t(
+                    lang,
+                    "Máy chủ phường chưa chạy lần nào: hãy chạy `gocua hub serve` trước",
+                    "The hub has never run: start `gocua hub serve` first",
+                )
+                .to_string(),
+            )
         })?;
     let token = gocua_hub::office::new_signin_token(store, gocua_hub::server::now())?;
     let url = gocua_hub::office::signin_url(&format!("https://127.0.0.1:{port}"), &token);
@@ -572,7 +597,7 @@ fn local_time(at: i64) -> String {
 fn pairing_guard(store: &Store, clear: bool, json: bool, lang: Lang) -> Result<()> {
     let now = gocua_hub::server::now();
     if clear {
-        gocua_hub::clear_pairing_guard(store, now).map_err(|e| anyhow!(e.message(lang)))?;
+        gocua_hub::clear_pairing_guard(store, now).map_err(|e| coded(e.code(), e.message(lang)))?;
     }
     let g = store.hub_pairing_guard(now)?;
     if json {

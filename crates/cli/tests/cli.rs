@@ -285,3 +285,44 @@ fn households_says_when_it_cut_the_list_and_not_when_it_did_not() {
     assert_eq!(whole.code, 0);
     assert!(!whole.stderr.contains("Chỉ hiện"), "{}", whole.stderr);
 }
+
+#[test]
+fn json_errors_keep_their_own_codes() {
+    let (dir, db) = demo();
+    let code = |r: Run| -> String {
+        assert_ne!(r.code, 0);
+        let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap_or_else(|e| {
+            panic!("not JSON ({e}): {} / {}", r.stdout, r.stderr);
+        });
+        v["error"]["code"].as_str().unwrap().to_string()
+    };
+    assert_eq!(
+        code(gocua(
+            &db,
+            &[
+                "--json",
+                "hub",
+                "pair",
+                "--role",
+                "volunteer",
+                "--team",
+                "t-99"
+            ]
+        )),
+        // The demo was made with --no-serve: the hub has no address to put in a code yet.
+        "hub_never_ran"
+    );
+    let garbage = dir.path().join("garbage.sqlite");
+    std::fs::write(&garbage, b"not a database, not at all, no").unwrap();
+    assert_eq!(
+        code(gocua(
+            &garbage,
+            &["--json", "hub", "serve", "--bind", "127.0.0.1:0"]
+        )),
+        "wrong_key"
+    );
+    assert_eq!(
+        code(gocua(&db, &["--json", "household", "h-nope"])),
+        "not_found"
+    );
+}
