@@ -400,3 +400,131 @@ async fn a_volunteer_that_lost_its_record_of_the_plan_is_not_refused_for_it() {
         "{refused:?}"
     );
 }
+
+#[tokio::test]
+async fn a_refused_plan_change_is_sent_once_per_sync_not_every_round() {
+    // A refusal that stands (a volunteer may never change the plan) must not be pushed again
+    // round after round until the sync gives up: once per sync, and the rest of the sync goes on.
+    let (hub, mut phone, _) = hub_and_volunteer(9).await;
+    phone.reassign_first_street("t-99");
+    let hid = phone.household_ids()[0].clone();
+    let h = phone
+        .store
+        .household_state(&gocua_domain::HouseholdId::parse(&hid).unwrap())
+        .unwrap()
+        .household;
+    let g = small_ward(9, 30);
+    let v = g
+        .volunteers
+        .iter()
+        .find(|v| v.team == Some(g.teams[0].id.clone()))
+        .unwrap();
+    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(9);
+    let visit = phone.record(gocua_wardgen::random_visit(
+        &mut rng,
+        &h,
+        v,
+        gocua_domain::Timestamp(1_795_348_800),
+    ));
+    let report = phone.sync().await.expect("sync completes with a refusal");
+    assert_eq!(report.refused_count, 1, "{:?}", report.refused);
+    assert_eq!(report.refused[0].code, "forbidden_plan_write");
+    assert!(report.rounds <= 3, "{} rounds: {report:?}", report.rounds);
+    assert!(report.bytes_up < 16_000, "{} B up", report.bytes_up);
+    assert!(
+        hub.with_store(|s| gocua_tests::visit_ids(s))
+            .contains(visit.id.as_str()),
+        "the visit of the same sync still reached the hub"
+    );
+    // The next sync says it again, once.
+    let again = phone.sync().await.expect("sync");
+    assert_eq!(again.refused_count, 1, "{:?}", again.refused);
+    assert!(again.rounds <= 2, "{again:?}");
+}
+
+#[tokio::test]
+async fn a_phone_whose_record_lags_a_merged_plan_change_settles_at_once() {
+    // A sync killed between merging a lead's plan change and recording that the hub holds it:
+    // the phone holds the hub's plan but believes the hub has the older one, so it pushes the
+    // lead's change back. Accepted as nothing new; a few rounds, a few bytes, no refusal.
+    let (hub, mut phone, _) = hub_and_volunteer(10).await;
+    let old = phone.store.doc_heads(PLAN_DOC_ID).unwrap().unwrap();
+    hub.with_store(|s| {
+        let mut team = s.plan_state().unwrap().teams[0].clone();
+        team.name.push_str(" (đổi tên)");
+        s.put_plan(&[gocua_store::PlanEntry::Team(team)]).unwrap();
+    });
+    phone.sync().await.expect("sync gets the lead's change");
+    let new = phone.store.doc_heads(PLAN_DOC_ID).unwrap().unwrap();
+    assert_ne!(old, new);
+    phone
+        .store
+        .set_peer_heads("hub", &[(PLAN_DOC_ID.to_string(), old)])
+        .unwrap();
+    assert_eq!(phone.store.unsynced_docs("hub").unwrap(), 1);
+    let report = phone.sync().await.expect("sync");
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    assert!(report.rounds <= 3, "{report:?}");
+    assert!(report.bytes_up < 16_000, "{} B up", report.bytes_up);
+    assert_eq!(phone.store.unsynced_docs("hub").unwrap(), 0);
+    let quiet = phone.sync().await.expect("sync");
+    assert_eq!((quiet.pushed, quiet.refused_count), (0, 0), "{quiet:?}");
+}
+
+#[tokio::test]
+async fn a_sync_killed_after_merging_the_plan_cannot_leave_the_record_of_the_hub_behind() {
+    // The phone's record of what the hub holds commits with the merge of what the hub sent:
+    // a write of that record failing (a kill just before it) takes the merge with it.
+    let (hub, mut phone, _) = hub_and_volunteer(11).await;
+    hub.with_store(|s| {
+        let mut team = s.plan_state().unwrap().teams[0].clone();
+        team.name.push_str(" (đổi tên)");
+        s.put_plan(&[gocua_store::PlanEntry::Team(team)]).unwrap();
+    });
+    let batch = phone
+        .store
+        .meta_get("sync.batch")
+        .unwrap()
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        + 1;
+    phone
+        .store
+        .meta_set("sync.batch", &batch.to_string())
+        .unwrap();
+    let mut session = PhoneSession::new(gocua_client::HUB_PEER);
+    let req = session
+        .next_request(&mut phone.store, batch)
+        .unwrap()
+        .unwrap();
+    let (status, body) = raw_sync(&hub, &phone.auth(), wire::encode(&req).unwrap()).await;
+    assert_eq!(status, 200);
+    let resp: SyncResponse = wire::decode(&body).unwrap();
+    assert!(
+        resp.pull.iter().any(|d| d.doc == PLAN_DOC_ID),
+        "the hub sends the lead's change"
+    );
+    gocua_store::set_failpoint(Some(gocua_store::sync::PEER_HEADS_FAILPOINT));
+    let _ = session.apply(&mut phone.store, resp);
+    gocua_store::set_failpoint(None);
+    let held = phone.store.doc_heads(PLAN_DOC_ID).unwrap();
+    let recorded = phone
+        .store
+        .peer_heads(gocua_client::HUB_PEER, PLAN_DOC_ID)
+        .unwrap();
+    let sorted = |h: Option<Vec<gocua_store::ChangeHash>>| {
+        let mut h = h.unwrap_or_default();
+        h.sort();
+        h
+    };
+    assert_eq!(sorted(held), sorted(recorded), "merged without its record");
+    // The next sync settles in a few rounds, refusing nothing.
+    let report = phone.sync().await.expect("sync");
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    assert!(report.rounds <= 3, "{report:?}");
+    assert_eq!(
+        phone.store.doc_heads(PLAN_DOC_ID).unwrap(),
+        hub.with_store(|s| s.doc_heads(PLAN_DOC_ID).unwrap())
+    );
+}

@@ -764,6 +764,22 @@ pub fn pair(a: PairArgs, g: &Global) -> Result<()> {
     Ok(())
 }
 
+/// The first line of `gocua sync`'s human output. Its counts are `--json`'s: "documents sent"
+/// is `pushed` (refusals are listed after it), "received" is `pulled + new_docs`.
+fn sync_summary(lang: Lang, report: &gocua_client::SyncReport) -> String {
+    format!(
+        "{} {} {} · ↑ {} {} · ↓ {} {} · {} ms",
+        t(lang, "Đồng bộ xong sau", "Synced in"),
+        report.rounds,
+        t(lang, "lượt", "rounds"),
+        report.pushed,
+        t(lang, "tài liệu gửi lên", "documents sent"),
+        report.pulled + report.new_docs,
+        t(lang, "tài liệu nhận về", "received"),
+        report.elapsed_ms
+    )
+}
+
 /// `gocua sync`: syncs this replica with its hub, with a progress bar on large syncs.
 pub fn sync(_a: SyncArgs, g: &Global) -> Result<()> {
     let db = g.db_or("gocua.sqlite");
@@ -810,17 +826,7 @@ pub fn sync(_a: SyncArgs, g: &Global) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    println!(
-        "{} {} {} · ↑ {} {} · ↓ {} {} · {} ms",
-        t(lang, "Đồng bộ xong sau", "Synced in"),
-        report.rounds,
-        t(lang, "lượt", "rounds"),
-        report.accepted,
-        t(lang, "tài liệu gửi lên", "documents sent"),
-        report.pulled + report.new_docs,
-        t(lang, "tài liệu nhận về", "received"),
-        report.elapsed_ms
-    );
+    println!("{}", sync_summary(lang, &report));
     println!(
         "{}: {} B ↑, {} B ↓",
         t(lang, "Dung lượng", "Bytes"),
@@ -847,4 +853,27 @@ pub fn sync(_a: SyncArgs, g: &Global) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sync_summary_counts_what_json_counts() {
+        let report = gocua_client::SyncReport {
+            rounds: 2,
+            pushed: 3,
+            accepted: 2,
+            pulled: 1,
+            new_docs: 4,
+            refused_count: 1,
+            ..Default::default()
+        };
+        let en = sync_summary(Lang::En, &report);
+        assert!(en.contains("↑ 3 documents sent"), "{en}");
+        assert!(en.contains("↓ 5 received"), "{en}");
+        let vi = sync_summary(Lang::Vi, &report);
+        assert!(vi.contains("↑ 3 tài liệu gửi lên"), "{vi}");
+    }
 }

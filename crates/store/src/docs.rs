@@ -257,11 +257,27 @@ impl Store {
         &mut self,
         items: Vec<(String, DocKind, Presence)>,
         mode: Projection<'_>,
-        mut edit: F,
+        edit: F,
     ) -> Result<Vec<WriteOutcome>>
     where
         // The edit may hand back the exact bytes a new document was loaded from, to store as is.
         F: FnMut(usize, &str, &mut AutoCommit) -> Result<Option<Vec<u8>>>,
+    {
+        self.write_docs_then(items, mode, edit, |_, _| Ok(()))
+    }
+
+    /// [`Store::write_docs_with`], running `then` inside the same transaction once every document
+    /// is written: what must commit with the documents or not at all (e.g. a peer's heads).
+    pub(crate) fn write_docs_then<F, T>(
+        &mut self,
+        items: Vec<(String, DocKind, Presence)>,
+        mode: Projection<'_>,
+        mut edit: F,
+        then: T,
+    ) -> Result<Vec<WriteOutcome>>
+    where
+        F: FnMut(usize, &str, &mut AutoCommit) -> Result<Option<Vec<u8>>>,
+        T: FnOnce(&Connection, &[WriteOutcome]) -> Result<()>,
     {
         let mut taken: Vec<(String, AutoCommit)> = Vec::with_capacity(items.len());
         let result = (|| -> Result<Vec<WriteOutcome>> {
@@ -305,6 +321,7 @@ impl Store {
                 taken.push((id.clone(), doc));
                 outcomes.push(r?);
             }
+            then(&tx, &outcomes)?;
             failpoint("before_commit")?;
             tx.commit()?;
             Ok(outcomes)

@@ -160,15 +160,50 @@ impl Store {
 
     /// Merges several documents' bytes in one transaction: all or nothing.
     pub fn merge_remote_many(&mut self, items: &[(String, Vec<u8>)]) -> Result<Vec<MergeOutcome>> {
+        self.merge_remote_many_from(items, None)
+    }
+
+    /// [`Store::merge_remote_many`] of bytes `peer` sent, recording in the same transaction that
+    /// `peer` holds each merged document that lacks no dependency: at `theirs[i]` when given,
+    /// else at the document's heads after the merge. A sync killed after the merge then cannot
+    /// leave this replica believing the peer lacks what it just sent.
+    pub fn merge_remote_many_from(
+        &mut self,
+        items: &[(String, Vec<u8>)],
+        from: Option<(&str, &[Option<Vec<ChangeHash>>])>,
+    ) -> Result<Vec<MergeOutcome>> {
         let mut kinds = Vec::with_capacity(items.len());
         for (id, _) in items {
             kinds.push((id.clone(), DocKind::of(id)?, Presence::CreateIfMissing));
         }
-        let mut missing: Vec<Vec<ChangeHash>> = vec![Vec::new(); items.len()];
+        let missing = std::cell::RefCell::new(vec![Vec::<ChangeHash>::new(); items.len()]);
         let actor = self.actor.clone();
         let policy = self.merge_policy.clone();
-        let outcomes =
-            self.write_docs_with(kinds, crate::docs::Projection::Full, |i, id, doc| {
+        let record = |conn: &rusqlite::Connection, outcomes: &[crate::docs::WriteOutcome]| {
+            let Some((peer, theirs)) = from else {
+                return Ok(());
+            };
+            let missing = missing.borrow();
+            let entries: Vec<(String, Vec<ChangeHash>)> = items
+                .iter()
+                .zip(outcomes)
+                .enumerate()
+                .filter(|(i, _)| missing[*i].is_empty())
+                .map(|(i, ((id, _), o))| {
+                    let heads = theirs
+                        .get(i)
+                        .cloned()
+                        .flatten()
+                        .unwrap_or_else(|| o.heads.clone());
+                    (id.clone(), heads)
+                })
+                .collect();
+            put_peer_heads(conn, peer, &entries)
+        };
+        let outcomes = self.write_docs_then(
+            kinds,
+            crate::docs::Projection::Full,
+            |i, id, doc| {
                 let kind = DocKind::of(id)?;
                 let bytes = &items[i].1;
                 if doc.get_heads().is_empty() {
@@ -194,12 +229,14 @@ impl Store {
                 }
                 let empty = doc.get_heads().is_empty();
                 check_identity(id, kind, doc, empty)?;
-                missing[i] = doc.get_missing_deps(&[]);
+                missing.borrow_mut()[i] = doc.get_missing_deps(&[]);
                 Ok(None)
-            })?;
+            },
+            record,
+        )?;
         Ok(outcomes
             .into_iter()
-            .zip(missing)
+            .zip(missing.into_inner())
             .map(|(o, m)| MergeOutcome {
                 changed: o.changed,
                 heads: o.heads,
@@ -314,14 +351,7 @@ impl Store {
     /// Records what `peer` holds after an exchange; many at once in one transaction.
     pub fn set_peer_heads(&self, peer: &str, entries: &[(String, Vec<ChangeHash>)]) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT OR REPLACE INTO peer_heads (peer, doc_id, heads) VALUES (?1, ?2, ?3)",
-            )?;
-            for (id, heads) in entries {
-                stmt.execute(params![peer, id, encode_heads(heads)])?;
-            }
-        }
+        put_peer_heads(&tx, peer, entries)?;
         tx.commit()?;
         Ok(())
     }
@@ -401,6 +431,29 @@ impl From<Error> for gocua_sync::ReplicaError {
     }
 }
 
+/// Failpoint (tests only, not among [`crate::FAILPOINTS`]): a write of a peer's heads fails, as
+/// if the process had been killed just before it.
+pub const PEER_HEADS_FAILPOINT: &str = "peer_heads";
+
+/// Writes what `peer` holds, inside the caller's transaction.
+fn put_peer_heads(
+    conn: &rusqlite::Connection,
+    peer: &str,
+    entries: &[(String, Vec<ChangeHash>)],
+) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    crate::db::failpoint(PEER_HEADS_FAILPOINT)?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR REPLACE INTO peer_heads (peer, doc_id, heads) VALUES (?1, ?2, ?3)",
+    )?;
+    for (id, heads) in entries {
+        stmt.execute(params![peer, id, encode_heads(heads)])?;
+    }
+    Ok(())
+}
+
 /// The store is the replica the sync protocol runs over.
 impl gocua_sync::Replica for Store {
     fn set_merge_policy(&mut self, policy: gocua_sync::MergePolicy) {
@@ -441,6 +494,22 @@ impl gocua_sync::Replica for Store {
     ) -> Result<Vec<gocua_sync::Merged>, gocua_sync::ReplicaError> {
         Ok(self
             .merge_remote_many(items)?
+            .into_iter()
+            .map(|m| gocua_sync::Merged {
+                heads: m.heads,
+                missing_deps: m.missing_deps,
+            })
+            .collect())
+    }
+
+    fn merge_from_peer(
+        &mut self,
+        peer: &str,
+        items: &[(String, Vec<u8>)],
+        theirs: &[Option<Vec<ChangeHash>>],
+    ) -> Result<Vec<gocua_sync::Merged>, gocua_sync::ReplicaError> {
+        Ok(self
+            .merge_remote_many_from(items, Some((peer, theirs)))?
             .into_iter()
             .map(|m| gocua_sync::Merged {
                 heads: m.heads,

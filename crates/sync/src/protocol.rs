@@ -129,6 +129,34 @@ pub trait Replica {
     fn saved(&self, doc: &str) -> Result<Option<Vec<u8>>, ReplicaError>;
     /// Merges several documents' bytes in one transaction: all or nothing.
     fn merge(&mut self, items: &[(String, Vec<u8>)]) -> Result<Vec<Merged>, ReplicaError>;
+    /// [`Replica::merge`] of bytes `peer` sent, also recording that `peer` holds each merged
+    /// document that lacks no dependency: at `theirs[i]` when given, else at its heads after the
+    /// merge. A replica should commit both together, so that no crash between them leaves it
+    /// believing the peer lacks what it just sent (it would push it all back, every sync).
+    fn merge_from_peer(
+        &mut self,
+        peer: &str,
+        items: &[(String, Vec<u8>)],
+        theirs: &[Option<Vec<ChangeHash>>],
+    ) -> Result<Vec<Merged>, ReplicaError> {
+        let merged = self.merge(items)?;
+        let records: Vec<(String, Vec<ChangeHash>)> = items
+            .iter()
+            .zip(&merged)
+            .enumerate()
+            .filter(|(_, (_, m))| m.missing_deps.is_empty())
+            .map(|(i, ((doc, _), m))| {
+                let heads = theirs
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .unwrap_or_else(|| m.heads.clone());
+                (doc.clone(), heads)
+            })
+            .collect();
+        self.set_peer_records(peer, &records)?;
+        Ok(merged)
+    }
     fn drop_docs(&mut self, docs: &[String]) -> Result<(), ReplicaError>;
     /// Heads `peer` is known to hold, per document.
     fn peer_records(&self, peer: &str) -> Result<Vec<(String, Vec<ChangeHash>)>, ReplicaError>;
@@ -216,6 +244,26 @@ fn merge_isolating<R: Replica>(
         Err(_) => items
             .iter()
             .map(|item| r.merge(std::slice::from_ref(item)).map(|mut v| v.remove(0)))
+            .collect(),
+    }
+}
+
+/// [`merge_isolating`] of what `peer` sent, recording what `peer` holds with each merge.
+fn merge_isolating_from<R: Replica>(
+    r: &mut R,
+    peer: &str,
+    items: &[(String, Vec<u8>)],
+    theirs: &[Option<Vec<ChangeHash>>],
+) -> Vec<Result<Merged, ReplicaError>> {
+    match r.merge_from_peer(peer, items, theirs) {
+        Ok(all) => all.into_iter().map(Ok).collect(),
+        Err(_) => items
+            .iter()
+            .zip(theirs)
+            .map(|(item, t)| {
+                r.merge_from_peer(peer, std::slice::from_ref(item), std::slice::from_ref(t))
+                    .map(|mut v| v.remove(0))
+            })
             .collect(),
     }
 }
@@ -717,9 +765,22 @@ pub struct PhoneSession {
     protocol_docs: BTreeSet<String>,
     announce: BTreeSet<String>,
     pushed_heads: BTreeMap<String, Vec<ChangeHash>>,
+    /// Documents the hub refused for good in this sync, at the heads pushed: pushing the same
+    /// heads again could only be refused again, round after round.
+    refused_for_good: BTreeMap<String, Vec<ChangeHash>>,
     more: bool,
     rounds: u32,
 }
+
+/// Refusals that stand for the same changes whatever round they are sent in: the device's role,
+/// the content of the changes or the document id decide them, not what the hub knows the device
+/// holds (a `forbidden_household` can turn into an acceptance once the hub has the full list).
+pub const STANDING_REFUSALS: &[&str] = &[
+    "forbidden_plan_write",
+    "forbidden_edit",
+    "bad_document_id",
+    "corrupt_changes",
+];
 
 /// Rounds after which a sync gives up (and resumes next time).
 pub const MAX_ROUNDS: u32 = 64;
@@ -734,6 +795,7 @@ impl PhoneSession {
             protocol_docs: BTreeSet::new(),
             announce: BTreeSet::new(),
             pushed_heads: BTreeMap::new(),
+            refused_for_good: BTreeMap::new(),
             more: false,
             rounds: 0,
         }
@@ -752,6 +814,13 @@ impl PhoneSession {
         self.pushed_heads.clear();
         for (doc, heads) in &held {
             if self.protocol_docs.contains(doc) {
+                continue;
+            }
+            if self
+                .refused_for_good
+                .get(doc)
+                .is_some_and(|h| same(h, heads))
+            {
                 continue;
             }
             let known = records.get(doc);
@@ -852,6 +921,17 @@ impl PhoneSession {
                     message_vi,
                     message_en,
                 } => {
+                    if STANDING_REFUSALS.contains(&code.as_str()) {
+                        // Pushed or exchanged by protocol: either way, not again this sync.
+                        let heads = match self.pushed_heads.get(&doc) {
+                            Some(h) => Some(h.clone()),
+                            None => r.heads(&doc)?,
+                        };
+                        if let Some(h) = heads {
+                            self.refused_for_good.insert(doc.clone(), h);
+                        }
+                        self.protocol_docs.remove(&doc);
+                    }
                     out.refused.push(Refusal {
                         doc,
                         code,
@@ -879,9 +959,14 @@ impl PhoneSession {
             items.push((d.doc, d.bytes));
         }
         if !items.is_empty() {
-            // One transaction for the whole answer; if the hub sent something this replica
-            // refuses, merge one by one so the rest still lands and the refusal is reported.
-            let merged = merge_isolating(r, &items);
+            // One transaction for the whole answer, with the record of what the hub holds; if
+            // the hub sent something this replica refuses, merge one by one so the rest still
+            // lands and the refusal is reported.
+            let theirs: Vec<Option<Vec<ChangeHash>>> = their_heads
+                .iter()
+                .map(|t| t.as_ref().map(|t| from_wire(t)))
+                .collect();
+            let merged = merge_isolating_from(r, &self.peer, &items, &theirs);
             for (((doc, _), m), theirs) in items.iter().zip(merged).zip(their_heads) {
                 match m {
                     Ok(m) if m.missing_deps.is_empty() => {
