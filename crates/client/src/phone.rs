@@ -355,9 +355,9 @@ pub async fn sync_shared<L: ReplicaLock>(
         report.new_docs += round.new_docs;
         report.dropped += round.dropped;
         report.kept_despite_drop += round.kept_despite_drop;
-        report.refused_count += round.refused.len() as u32;
         report.protocol_msgs += round.protocol_msgs;
-        report.refused.extend(round.refused);
+        keep_standing_refusals(&mut report.refused, round.refused, &round.accepted_docs);
+        report.refused_count = report.refused.len() as u32;
         received += u64::from(round.new_docs + round.pulled);
         progress(SyncProgress {
             round: report.rounds,
@@ -368,6 +368,15 @@ pub async fn sync_shared<L: ReplicaLock>(
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+/// Adds a round's refusals to the sync's and drops earlier ones the hub has since accepted: a
+/// push refused in round 1 (say, after a lost answer, before the hub's record caught up) and
+/// accepted in round 2 is not a refusal the user should see. The latest refusal of a document
+/// replaces an earlier one.
+fn keep_standing_refusals(so_far: &mut Vec<Refusal>, round: Vec<Refusal>, accepted: &[String]) {
+    so_far.retain(|r| !accepted.contains(&r.doc) && !round.iter().any(|n| n.doc == r.doc));
+    so_far.extend(round);
 }
 
 /// What a caller does with [`ClientError::Revoked`]: the office has cut this device off, so the
@@ -386,5 +395,40 @@ pub fn wipe_revoked(store: Store, keys: Option<&dyn KeyProvider>) -> ClientError
             removed.extend(key.and_then(Result::ok));
             ClientError::Wiped { removed }
         }
+    }
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use super::*;
+
+    fn refusal(doc: &str, code: &str) -> Refusal {
+        Refusal {
+            doc: doc.into(),
+            code: code.into(),
+            message_vi: String::new(),
+            message_en: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_refusal_accepted_in_a_later_round_is_not_reported() {
+        let mut so_far = Vec::new();
+        keep_standing_refusals(
+            &mut so_far,
+            vec![
+                refusal("h-1", "forbidden_household"),
+                refusal("h-2", "forbidden_household"),
+            ],
+            &[],
+        );
+        assert_eq!(so_far.len(), 2);
+        // Round 2: the hub accepts h-1 and refuses h-2 again, now for another reason.
+        keep_standing_refusals(
+            &mut so_far,
+            vec![refusal("h-2", "forbidden_edit")],
+            &["h-1".to_string()],
+        );
+        assert_eq!(so_far, vec![refusal("h-2", "forbidden_edit")]);
     }
 }

@@ -750,6 +750,9 @@ pub struct PhoneRound {
     pub dropped: u32,
     pub kept_despite_drop: u32,
     pub refused: Vec<Refusal>,
+    /// Documents the hub accepted this round (a refusal of one of them in an earlier round of
+    /// the same sync did not stand).
+    pub accepted_docs: Vec<String>,
     pub remaining_docs: u64,
     /// Automerge sync-protocol messages received (documents the fast path could not settle).
     pub protocol_msgs: u32,
@@ -942,6 +945,7 @@ impl PhoneSession {
             }
         }
         out.pushed = self.pushed_heads.len() as u32;
+        out.accepted_docs = acked.iter().cloned().collect();
 
         // Pulls and new documents, merged in one transaction.
         let mut items: Vec<(String, Vec<u8>)> =
