@@ -1,6 +1,7 @@
 //! A team lead's work through the real HTTPS hub: a hard case flagged offline reaches the mobile
 //! team's phones with its flag and leaves the old team's; two flags made concurrently both
-//! survive; a team's schedule reaches its volunteers; a volunteer's forged flag is refused.
+//! survive; a team's schedule reaches its volunteers; a volunteer's forged flag is refused, and
+//! so is a lead's forged change to the campaign's targets (the office's alone).
 
 use gocua_app::App;
 use gocua_domain::{HardCase, HardCaseMark, HouseholdId, Lang, Role, TeamId, Timestamp};
@@ -205,4 +206,44 @@ async fn a_volunteers_forged_flag_is_refused_by_the_hub() {
         report.refused
     );
     assert_eq!(hub.with_store(|s| reasons(s, &hid)), []);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leads_forged_campaign_change_is_refused_by_the_hub() {
+    let g = small_ward(75, 40);
+    let t0 = g.teams[0].id.to_string();
+    let hub = TestHub::start(&g).await;
+    let mut lead = paired(&hub, "máy tổ trưởng", Role::Lead, Some(&t0)).await;
+    let before = hub.with_store(|s| s.plan_state().unwrap().campaign);
+    let mut forged = lead
+        .store
+        .plan_state()
+        .unwrap()
+        .campaign
+        .expect("a campaign");
+    // `update_campaign` is the office's; a tampered lead's phone writes the plan anyway.
+    forged.targets.activated = 1;
+    lead.store
+        .put_plan(&[gocua_store::PlanEntry::Campaign(forged)])
+        .expect("local write");
+    let report = lead.sync().await.expect("sync completes with a refusal");
+    assert!(
+        report.refused.iter().any(|r| r.doc == "plan"),
+        "{:?}",
+        report.refused
+    );
+    assert_eq!(hub.with_store(|s| s.plan_state().unwrap().campaign), before);
+    // A lead's own plan work still goes through: a schedule session for its team.
+    let mut lead2 = paired(&hub, "máy tổ trưởng 2", Role::Lead, Some(&t0)).await;
+    command(
+        &mut lead2,
+        "set_team_schedule",
+        json!({"team": t0, "date": "2026-11-29", "start": "08:00", "end": "11:00", "place": "Nhà văn hoá"}),
+    );
+    let ok = lead2.sync().await.expect("sync");
+    assert!(ok.refused.is_empty(), "{:?}", ok.refused);
+    assert_eq!(
+        hub.with_store(|s| s.plan_state().unwrap().sessions.len()),
+        1
+    );
 }

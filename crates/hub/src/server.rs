@@ -593,6 +593,7 @@ pub fn access_for(store: &Store, dev: &gocua_store::hub::Device) -> Result<Acces
         peer: dev.id.clone(),
         can_write_plan: dev.role.may_write_plan(),
         may_correct: dev.role >= Role::Lead,
+        may_set_campaign: dev.role == Role::Office,
         allowed,
         held: store.hub_device_docs(&dev.id)?,
         authors: Some(Arc::new(store.hub_authors()?)),

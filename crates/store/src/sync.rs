@@ -126,6 +126,53 @@ fn check_policy(
     Ok(())
 }
 
+/// What a document held before a merge, for the policy check after it: a household's state,
+/// or the plan's campaign (only the office may change it).
+enum Before {
+    Household(HouseholdState),
+    Campaign(Option<gocua_domain::Campaign>),
+    /// The plan, from a device that may change all of it: nothing to compare.
+    Unchecked,
+}
+
+impl Before {
+    fn read(
+        kind: DocKind,
+        id: &str,
+        policy: &gocua_sync::MergePolicy,
+        doc: &automerge::AutoCommit,
+    ) -> Before {
+        match kind {
+            DocKind::Household => Before::Household(household_doc::read(doc, id)),
+            DocKind::Plan if policy.may_set_campaign => Before::Unchecked,
+            DocKind::Plan => Before::Campaign(crate::plan_doc::read(doc).campaign),
+        }
+    }
+
+    fn check(
+        &self,
+        id: &str,
+        policy: &gocua_sync::MergePolicy,
+        doc: &automerge::AutoCommit,
+    ) -> Result<()> {
+        match self {
+            Before::Household(before) => {
+                check_policy(id, policy, before, &household_doc::read(doc, id), doc)
+            }
+            Before::Unchecked => Ok(()),
+            Before::Campaign(before) => {
+                if *before != crate::plan_doc::read(doc).campaign {
+                    return Err(Error::Forbidden {
+                        doc: id.to_string(),
+                        what: "change the campaign's dates or targets",
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 impl Store {
     /// Sets what merges may change until set again (the hub, per device, for one round).
     pub fn set_merge_policy(&mut self, policy: gocua_sync::MergePolicy) {
@@ -221,12 +268,10 @@ impl Store {
                     }
                 }
                 check_incoming(id, kind, bytes)?;
-                let before = (kind == DocKind::Household).then(|| household_doc::read(doc, id));
+                let before = Before::read(kind, id, &policy, doc);
                 doc.load_incremental(bytes)
                     .map_err(|e| Error::CorruptDoc(id.to_string(), e.to_string()))?;
-                if let Some(before) = &before {
-                    check_policy(id, &policy, before, &household_doc::read(doc, id), doc)?;
-                }
+                before.check(id, &policy, doc)?;
                 let empty = doc.get_heads().is_empty();
                 check_identity(id, kind, doc, empty)?;
                 missing.borrow_mut()[i] = doc.get_missing_deps(&[]);
@@ -265,13 +310,11 @@ impl Store {
         self.write_docs(
             vec![(id.to_string(), kind, Presence::CreateIfMissing)],
             |_, _, doc| {
-                let before = (kind == DocKind::Household).then(|| household_doc::read(doc, id));
+                let before = Before::read(kind, id, &policy, doc);
                 if let Some(step) = step.take() {
                     out = Some(step(doc, &mut state)?);
                 }
-                if let Some(before) = &before {
-                    check_policy(id, &policy, before, &household_doc::read(doc, id), doc)?;
-                }
+                before.check(id, &policy, doc)?;
                 Ok(())
             },
         )?;

@@ -91,6 +91,9 @@ pub struct MergePolicy {
     /// Lead corrections (the only way down the funnel), changes to the imported baseline and
     /// hard-case flags.
     pub may_correct: bool,
+    /// Changes to the campaign in the plan (dates, targets, age, windows, quota): the office's
+    /// alone. A lead's device may write the plan (assignments, schedules) but not this.
+    pub may_set_campaign: bool,
     /// When set, every visit a merge adds must be written by a known actor and credited as
     /// that actor's device may credit it (a volunteer's device: only its own volunteer; leads
     /// and the office: anyone, saying who recorded it).
@@ -100,6 +103,7 @@ pub struct MergePolicy {
 impl MergePolicy {
     pub const TRUSTED: MergePolicy = MergePolicy {
         may_correct: true,
+        may_set_campaign: true,
         authors: None,
     };
 }
@@ -277,6 +281,8 @@ pub struct Access {
     pub can_write_plan: bool,
     /// Leads and the office may correct residents; volunteers may not.
     pub may_correct: bool,
+    /// Only the office may change the campaign's settings in the plan.
+    pub may_set_campaign: bool,
     /// Household documents assigned to the device's team (or all of them for the office).
     pub allowed: BTreeSet<String>,
     /// Household documents the hub delivered to or accepted from this device. Work on one of
@@ -374,6 +380,7 @@ pub fn hub_round<R: Replica>(
     check_request_bounds(access, &req)?;
     r.set_merge_policy(MergePolicy {
         may_correct: access.may_correct,
+        may_set_campaign: access.may_set_campaign,
         authors: access.authors.clone(),
     });
     let out = hub_round_inner(r, access, req, limits);
