@@ -504,13 +504,18 @@ pub fn parse_csv(
             .count();
         let refused = ImportError::Csv(CsvProblem::NotUtf8 { row });
         // Excel's plain "CSV (Comma delimited)" on Vietnamese Windows is Windows-1258 (tones as
-        // combining marks, composed here by NFC). It is taken only when it decodes cleanly, has no
-        // '?' (what Excel writes for a letter another code page lacks: the letter is lost), and
-        // its header then names known columns; anything else is refused as before.
-        let (text, _, had_errors) = encoding_rs::WINDOWS_1258.decode(bytes);
-        if had_errors || bytes.contains(&b'?') {
+        // combining marks, composed here by NFC). Every byte decodes in that code page, so it is
+        // taken only when nothing in the file is UTF-8 beyond ASCII (a UTF-8 file with one bad
+        // byte would otherwise import with every name garbled), it has no '?' (what Excel writes
+        // for a letter another code page lacks: the letter is lost), and its header then names
+        // known columns; anything else is refused as before.
+        let some_utf8 = String::from_utf8_lossy(bytes)
+            .chars()
+            .any(|c| !c.is_ascii() && c != char::REPLACEMENT_CHARACTER);
+        if some_utf8 || bytes.contains(&b'?') {
             return Err(refused);
         }
+        let (text, _, _) = encoding_rs::WINDOWS_1258.decode(bytes);
         let text = nfc(&text);
         return match parse_utf8_csv(text.as_bytes(), lang, progress) {
             Ok(list) => Ok(list),

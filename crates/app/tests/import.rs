@@ -696,6 +696,15 @@ fn non_utf8_csv_is_read_as_windows_1258_or_refused() {
             2,
         ),
         (b"\xa7\xb8 d\xb8n,T\xaan\n1,2\n".to_vec(), 1),
+        // UTF-8 with one damaged byte: not Windows-1258, or every name would come in garbled.
+        (
+            [
+                "Group,Street,House number,Head,Name\n5,Ngõ 1,1,Lê,Lê\n3,Ngõ 2,1,An".as_bytes(),
+                b"\xff,An\n",
+            ]
+            .concat(),
+            3,
+        ),
     ] {
         let vi = import::parse_csv(&bytes, Lang::Vi, &mut |_, _| {});
         let en = import::parse_csv(&bytes, Lang::En, &mut |_, _| {});

@@ -576,3 +576,28 @@ proptest! {
         prop_assert_eq!(split.group, group.map(|g| format!("tổ {g}")), "{}", address);
     }
 }
+
+#[test]
+fn without_a_relationship_column_unnumbered_addresses_are_not_merged() {
+    let csv = "STT,Họ và tên,Nơi thường trú,Tổ dân phố\n\
+               1,Lê Văn An,Số 20 ngõ 190 Hoàng Quốc Việt,5\n\
+               2,Lê Thị Hoa,20 Ngõ 190 Hoàng Quốc Việt,5\n\
+               3,Trần Văn Bình,đường Trần Cung,5\n\
+               4,Phạm Thị Lan,đường Trần Cung,5\n";
+    let list = gocua_app::import::parse_csv(csv.as_bytes(), Lang::Vi, &mut |_, _| {}).unwrap();
+    assert_eq!(list.errors, []);
+    let mut got: Vec<(String, String, usize)> = list
+        .households
+        .iter()
+        .map(|h| (h.house_no.clone(), h.head.clone(), h.residents.len()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("".into(), "Phạm Thị Lan".into(), 1),
+            ("".into(), "Trần Văn Bình".into(), 1),
+            ("20".into(), "Lê Văn An".into(), 2),
+        ]
+    );
+}

@@ -425,34 +425,32 @@ impl Registry {
                 let house = self.house(address, own_group, &mut problems);
                 match (house, resident) {
                     (Some(mut house), Some(resident)) if problems.is_empty() => {
-                        if !self.has_relation {
-                            let key = (
+                        // Without a relationship column, rows at one numbered address are one
+                        // household, headed by its first row that imports. An address without
+                        // a house number names no one home: such a row is its own household.
+                        let key = (!self.has_relation && !house.house_no.is_empty()).then(|| {
+                            (
                                 fold(&house.group.1),
                                 fold(&house.street.1),
                                 fold(&house.house_no),
-                            );
-                            house.head = self
-                                .by_address
+                            )
+                        });
+                        house.head = key
+                            .as_ref()
+                            .and_then(|k| self.by_address.get(k).cloned())
+                            .unwrap_or_else(|| resident.full_name.clone());
+                        self.b.add(row, house.values(resident), &mut problems);
+                        if let Some(key) = key
+                            && problems.is_empty()
+                        {
+                            self.by_address
                                 .entry(key)
-                                .or_insert_with(|| resident.full_name.clone())
-                                .clone();
-                        } else {
-                            house.head = resident.full_name.clone();
+                                .or_insert_with(|| house.head.clone());
                         }
-                        let values = house.values(resident);
-                        // Builder::add consumes the values; keep the household for members.
-                        let keep = House {
-                            group: values.group.clone(),
-                            street: values.street.clone(),
-                            house_no: values.house_no.clone(),
-                            address: values.address.clone(),
-                            head: values.head.clone(),
-                        };
-                        self.b.add(row, values, &mut problems);
                         if self.has_relation {
                             self.current = Some(Current {
                                 head_row: row,
-                                house: problems.is_empty().then_some(keep),
+                                house: problems.is_empty().then_some(house),
                             });
                         }
                     }
