@@ -159,15 +159,9 @@ impl<S: std::ops::DerefMut<Target = Store>> App<S> {
         args: serde_json::Value,
     ) -> Result<serde_json::Value, CommandError> {
         let lang = self.lang;
-        let cmd = parse_command(name, args).map_err(|e| e.to_command_error(lang))?;
-        let response = self.execute(cmd, &mut |_| {})?;
-        serde_json::to_value(&response).map_err(|e| {
-            Error::BadArgs {
-                command: name.to_string(),
-                detail: e.to_string(),
-            }
-            .to_command_error(lang)
-        })
+        parse_command(name, args)
+            .and_then(|cmd| self.dispatch_json_raw(cmd, &mut |_| {}))
+            .map_err(|e| e.to_command_error(lang))
     }
 
     /// [`App::dispatch_json`] with the error itself, for transports that answer in both

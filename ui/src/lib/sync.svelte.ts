@@ -88,6 +88,11 @@ export async function pairDevice(payload: string, deviceName: string): Promise<R
   return r;
 }
 
+/** Whether the app can be locked now: paired, a PIN set, not locked yet, not live on the hub. */
+export function canLock(s: SyncStatus): boolean {
+  return s.paired && s.pin_set && !s.locked && s.state !== 'live';
+}
+
 /** The app lock (`Transport.lock`): on success the status it answers is the new one; a refusal
  * (wrong PIN, wait, weak PIN) comes back for the lock screen to show. Unlocking syncs next. */
 export async function lockAction(action: LockAction, pin?: string, old?: string): Promise<Result<SyncStatus>> {
@@ -108,8 +113,7 @@ export function startAutoSync(): () => void {
   let lockTimer: ReturnType<typeof setTimeout> | undefined;
   /** Locks if a PIN is set; says whether it did. */
   const lockIfSet = (): boolean => {
-    const s = syncState.status;
-    const lock = s.pin_set && !s.locked && s.state !== 'live' && s.paired;
+    const lock = canLock(syncState.status);
     if (lock) void lockAction('lock');
     return lock;
   };
