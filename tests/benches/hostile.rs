@@ -164,6 +164,7 @@ fn hub_child(spec: &str) {
             limits: Default::default(),
             http: Default::default(),
             key: None,
+            durability: gocua_store::Durability::Grouped,
         }))
         .expect("start hub");
     let payloads: Vec<String> = {

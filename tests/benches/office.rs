@@ -53,6 +53,7 @@ fn main() {
             limits: Default::default(),
             http: Default::default(),
             key: None,
+            durability: gocua_store::Durability::Grouped,
         })
         .await
         .expect("start hub");

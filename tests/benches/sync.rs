@@ -2,12 +2,13 @@
 //! same run: a phone's sync after 40 offline visits (vs the Automerge change bytes of those
 //! visits), a lead's first full sync of the 10,000-household ward (vs the same data as one
 //! Automerge document synced with Automerge's own protocol; and with an encrypted phone against
-//! a plain one), 50 phones syncing at once, and the hub's memory with the ward loaded on demand.
+//! a plain one), 50 phones syncing at once, the hub's memory with the ward loaded on demand, and
+//! the load curve: 10, 50, 100 and 200 phones' first syncs and 40-visit syncs at once.
 //!
 //! A plain timing binary (`harness = false`) that prints a Markdown table. `cargo bench -p
 //! gocua-tests` runs it in full; without `--bench` on the command line (as `cargo test
 //! --benches` runs it) or with `GOCUA_BENCH_QUICK=1` it smoke-runs every step on small wards.
-//! A first argument that does not start with `--` picks sections by name: visits | lead | crowd.
+//! A first argument that does not start with `--` picks sections by name: visits | lead | crowd | load.
 //!
 //! The hub of the lead's sync runs as a separate process, so its memory is its own: the `gocua`
 //! binary (`gocua hub serve`, from `cargo build --release -p gocua-cli`) when it is built next
@@ -62,6 +63,11 @@ struct Sizes {
     phones: usize,
     /// Rounds of "everyone visits a few households offline, then all sync at once".
     crowd_waves: usize,
+    load_ward: WardSpec,
+    /// Phones at once, one hub process per count: the curve.
+    load_phones: Vec<usize>,
+    /// Offline visits per phone before the sync at once.
+    load_visits: usize,
 }
 
 fn main() {
@@ -95,6 +101,9 @@ fn main() {
             crowd_ward: WardSpec::small(SEED).with_households(60),
             phones: 6,
             crowd_waves: 1,
+            load_ward: WardSpec::small(SEED).with_households(60),
+            load_phones: vec![2, 4],
+            load_visits: 3,
         }
     } else {
         Sizes {
@@ -116,6 +125,13 @@ fn main() {
             crowd_ward: WardSpec::full(SEED),
             phones: 50,
             crowd_waves: 3,
+            // One volunteer per phone at 200 phones: 20 in each of the ten teams.
+            load_ward: WardSpec {
+                volunteers: 200,
+                ..WardSpec::full(SEED)
+            },
+            load_phones: vec![10, 50, 100, 200],
+            load_visits: 40,
         }
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -145,6 +161,17 @@ fn main() {
     if wanted("crowd") {
         let (g, file) = wards.get(&sizes.crowd_ward);
         rt.block_on(crowd(&sizes, &g, &file, work.path(), &mut out));
+    }
+    if wanted("load") {
+        let (g, file) = wards.get(&sizes.load_ward);
+        for &n in &sizes.load_phones {
+            rt.block_on(load(n, false, &sizes, &g, &file, work.path(), &mut out));
+        }
+        // The same-run baseline: the most phones, with every commit waiting for the disk inside
+        // the hub's store lock (as before rounds shared their flushes).
+        if let Some(&n) = sizes.load_phones.last() {
+            rt.block_on(load(n, true, &sizes, &g, &file, work.path(), &mut out));
+        }
     }
     out.print();
     println!(
@@ -290,6 +317,7 @@ async fn start_hub(db: &Path) -> RunningHub {
         limits: HubLimits::default(),
         http: Default::default(),
         key: None,
+        durability: gocua_store::Durability::Grouped,
     })
     .await
     .expect("start hub")
@@ -766,6 +794,11 @@ fn free_port() -> u16 {
 /// `gocua hub serve` and `gocua hub pair`, when the binary is built next to this one and its
 /// hub commands work.
 fn start_cli_hub(db: &Path) -> Result<HubProcess, String> {
+    start_cli_hub_with(db, &[])
+}
+
+/// [`start_cli_hub`] with more arguments for `gocua hub serve`.
+fn start_cli_hub_with(db: &Path, serve_args: &[&str]) -> Result<HubProcess, String> {
     let gocua = match std::env::var_os("GOCUA_BIN") {
         Some(p) => PathBuf::from(p),
         None => {
@@ -785,6 +818,7 @@ fn start_cli_hub(db: &Path) -> Result<HubProcess, String> {
         .args(["--lang", "en", "--db"])
         .arg(db)
         .args(["hub", "serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(serve_args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -895,12 +929,17 @@ fn hub_child(db: &Path) {
 /// Another lead pairing for a hub process, written into its replica directly (SQLite lets two
 /// processes share the file).
 fn another_lead(first_payload: &str, db: &Path) -> String {
+    process_pairing(first_payload, db, Role::Lead, None)
+}
+
+/// A pairing for a hub process, written into its replica directly.
+fn process_pairing(first_payload: &str, db: &Path, role: Role, team: Option<&TeamId>) -> String {
     let first = PairingPayload::parse(first_payload).expect("payload");
     let store = Store::open(db).expect("open hub replica");
     let now = gocua_hub::server::now();
     gocua_hub::new_pairing(
         &store,
-        &gocua_tests::device_for(&store, Role::Lead, None),
+        &gocua_tests::device_for(&store, role, team),
         &gocua_hub::HubIdentity {
             urls: &first.hub_urls,
             fingerprint: first.cert_sha256,
@@ -1511,6 +1550,111 @@ async fn crowd(sizes: &Sizes, g: &GeneratedWard, ward: &Path, root: &Path, out: 
         msf(percentile(&times, 99.0)),
     ));
     assert_eq!(lost, 0, "visits lost with {p} phones at once");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Load: n phones against one `gocua hub serve` process, for the curve
+
+async fn load(
+    n: usize,
+    commit_in_lock: bool,
+    sizes: &Sizes,
+    g: &GeneratedWard,
+    ward: &Path,
+    root: &Path,
+    out: &mut Report,
+) {
+    let households = g.households.len();
+    let db = copy_replica(ward, root, &format!("load-hub-{n}-{commit_in_lock}"));
+    let extra: &[&str] = if commit_in_lock {
+        &["--commit-in-lock"]
+    } else {
+        &[]
+    };
+    let how = if commit_in_lock {
+        " (baseline: `--commit-in-lock`, each commit waits for the disk inside the store lock)"
+    } else {
+        ""
+    };
+    let hub = start_cli_hub_with(&db, extra).unwrap_or_else(|e| {
+        eprintln!("  ({e}: the hub runs as this binary re-executed)");
+        start_child_hub(&db)
+    });
+    let kind = hub.kind();
+    let mut phones = Vec::new();
+    for i in 0..n {
+        let team = &g.teams[i % g.teams.len()];
+        let members = volunteers_of(g, &team.id);
+        let volunteer = members[(i / g.teams.len()) % members.len()].clone();
+        let payload = process_pairing(&hub.payload, &db, Role::Volunteer, Some(&team.id));
+        let mut phone = Phone::new(&format!("máy {i}"));
+        phone.pair(&payload).await.expect("pair");
+        phones.push((phone, volunteer));
+    }
+    let start_mem = hub.mem();
+    // 1. n first syncs at once.
+    let t = Instant::now();
+    let (mut phones, first_times) = sync_all(phones).await;
+    let first_total = t.elapsed();
+    let first_mem = hub.mem();
+    let held: usize = phones.iter().map(|(p, _)| p.household_ids().len()).sum();
+    // 2. Each phone records its visits offline, then all sync at once.
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED ^ n as u64);
+    let mut recorded = BTreeSet::new();
+    for (phone, volunteer) in phones.iter_mut() {
+        let mut ids = phone.household_ids();
+        ids.shuffle(&mut rng);
+        let k = sizes.load_visits.min(ids.len());
+        let (_, visits) = visit_offline(&mut phone.store, &ids[..k], volunteer, &mut rng);
+        recorded.extend(visits);
+    }
+    let t = Instant::now();
+    let (phones, times) = sync_all(phones).await;
+    let total = t.elapsed();
+    let mem = hub.mem();
+    hub.stop();
+    drop(phones);
+    let on_hub = Store::open(&db)
+        .expect("open hub replica")
+        .visit_ids()
+        .expect("visit ids");
+    let lost = recorded.difference(&on_hub).count();
+    out.row(
+        &format!("{n} phones at once, ward of {households}{how}"),
+        &format!(
+            "{n} volunteers' replicas (tasks in this process, {held} households held in all) against one {kind}; {} offline visits each, then all {n} sync at once",
+            sizes.load_visits
+        ),
+        format!(
+            "total {}; per phone p50 {}, p99 {}; {} of {} visits on the hub; hub RSS {} → peak {}",
+            ms(total),
+            msf(percentile(&times, 50.0)),
+            msf(percentile(&times, 99.0)),
+            recorded.len() - lost,
+            recorded.len(),
+            kib(start_mem.rss),
+            kib(mem.hwm)
+        ),
+        format!(
+            "their {n} first syncs at once: total {}, per phone p50 {}, p99 {}; hub peak {}",
+            ms(first_total),
+            msf(percentile(&first_times, 50.0)),
+            msf(percentile(&first_times, 99.0)),
+            kib(first_mem.hwm)
+        ),
+        format!("lost: {lost} (target 0)"),
+    );
+    out.verdicts.push(format!(
+        "{n} phones at once{how} ({} visits each): zero loss: {} ({lost} lost of {}); total {}, p50 {}, p99 {}; first syncs total {}.",
+        sizes.load_visits,
+        met(lost == 0),
+        recorded.len(),
+        ms(total),
+        msf(percentile(&times, 50.0)),
+        msf(percentile(&times, 99.0)),
+        ms(first_total),
+    ));
+    assert_eq!(lost, 0, "visits lost with {n} phones at once");
 }
 
 /// Syncs every phone at once, each in its own task; returns the phones and each one's time (ms).

@@ -151,6 +151,7 @@ impl TestHub {
             limits: Default::default(),
             http,
             key: None,
+            durability: gocua_store::Durability::Grouped,
         })
         .await
         .expect("start hub")

@@ -65,6 +65,10 @@ pub struct ServeArgs {
     /// Volunteer for that pairing code.
     #[arg(long)]
     pub pair_volunteer: Option<String>,
+    /// Wait for the disk inside every commit, instead of once per request after the store lock
+    /// is released (the default; every answer still waits until what it wrote is on the disk).
+    #[arg(long)]
+    pub commit_in_lock: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -234,6 +238,7 @@ pub fn serve_demo(db: &Path, g: &Global) -> Result<()> {
         pair_role: volunteer.as_ref().map(|_| "volunteer".to_string()),
         pair_team: team.map(|t| t.to_string()),
         pair_volunteer: volunteer,
+        commit_in_lock: false,
     };
     let key = at_rest::key(g, db).map_err(|e| at_rest::store_err(e, g.lang()))?;
     runtime()?.block_on(serve(args, db, g.lang(), key))
@@ -255,6 +260,11 @@ pub async fn serve(a: ServeArgs, db: &Path, lang: Lang, key: Option<Key>) -> Res
         limits: Default::default(),
         http: Default::default(),
         key,
+        durability: if a.commit_in_lock {
+            gocua_store::Durability::Full
+        } else {
+            gocua_store::Durability::Grouped
+        },
     })
     .await
     .map_err(|e| coded(e.code(), e.message(lang)))?;

@@ -90,6 +90,10 @@ pub struct HubConfig {
     pub http: HttpLimits,
     /// The key of an encrypted hub replica; `None` (the default for the hub) for a plain file.
     pub key: Option<gocua_store::Key>,
+    /// How the hub's commits reach the disk: `Grouped` (the default of `gocua hub serve`)
+    /// answers each request only after one flush of the log outside the store lock, which
+    /// concurrent requests share; `Full` waits for the disk inside every commit.
+    pub durability: gocua_store::Durability,
 }
 
 /// A running hub.
@@ -162,6 +166,7 @@ pub async fn start(cfg: HubConfig) -> Result<RunningHub, HubError> {
         gocua_store::StoreOptions {
             cache_docs: 512,
             key: cfg.key.clone(),
+            durability: cfg.durability,
             ..Default::default()
         },
     )?;

@@ -40,6 +40,8 @@ pub fn now() -> i64 {
 /// Shared state of a running hub.
 pub struct Hub {
     pub store: Mutex<Store>,
+    /// Flushes the store's log after a write, outside the lock (see [`StoreGuard`]).
+    wal: gocua_store::WalFlush,
     pub ward: String,
     pub limits: HubLimits,
     pub http: HttpLimits,
@@ -85,6 +87,7 @@ impl Hub {
             .map(|w| w.name)
             .unwrap_or_default();
         Arc::new(Hub {
+            wal: store.wal_flush(),
             store: Mutex::new(store),
             ward,
             limits,
@@ -118,10 +121,15 @@ impl Hub {
             .clone()
     }
 
-    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
+    pub(crate) fn lock(&self) -> StoreGuard<'_> {
         // A panic while holding the lock cannot leave the store half-written (every write is one
         // SQLite transaction), so a poisoned lock is safe to keep using.
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
+        let guard = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        StoreGuard {
+            changes: guard.total_changes(),
+            guard: Some(guard),
+            hub: self,
+        }
     }
 
     /// Writes audit events through the throttle (the caller holds the store).
@@ -150,6 +158,42 @@ impl Hub {
             hub: self.clone(),
             device: device.to_string(),
         })
+    }
+}
+
+/// The hub's store, locked. When it is let go after a write, the lock is released first and the
+/// log is then flushed on this thread, before the handler answers: a request is only answered
+/// once what it wrote is on the disk, and requests of other devices go on meanwhile (with a
+/// [`gocua_store::Durability::Grouped`] store, whose commits do not wait for the disk).
+pub(crate) struct StoreGuard<'a> {
+    guard: Option<std::sync::MutexGuard<'a, Store>>,
+    changes: u64,
+    hub: &'a Hub,
+}
+
+impl std::ops::Deref for StoreGuard<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.guard.as_ref().expect("held until dropped")
+    }
+}
+
+impl std::ops::DerefMut for StoreGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Store {
+        self.guard.as_mut().expect("held until dropped")
+    }
+}
+
+impl Drop for StoreGuard<'_> {
+    fn drop(&mut self) {
+        let Some(guard) = self.guard.take() else {
+            return;
+        };
+        let wrote = guard.total_changes() != self.changes;
+        drop(guard);
+        if wrote && let Err(e) = self.hub.wal.flush() {
+            eprintln!("gocua hub: could not flush the store's log to the disk: {e}");
+        }
     }
 }
 

@@ -315,7 +315,7 @@ fn record_steps(
         let (p, e) = record_visits_plain_vs_encrypted(&mut plain, &mut encrypted, &w, sizes.visits);
         let sync = match durability {
             Durability::Full => "synchronous=FULL",
-            Durability::Normal => "synchronous=NORMAL",
+            Durability::Normal | Durability::Grouped => "synchronous=NORMAL",
         };
         table.row(
             &format!(

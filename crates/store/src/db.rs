@@ -50,6 +50,30 @@ pub enum Durability {
     /// Commits survive a crash of the app but a power cut may lose the last ones
     /// (`synchronous=NORMAL`); never corrupts. For bulk work and benchmarks.
     Normal,
+    /// Commits reach the write-ahead log without waiting for the disk (`synchronous=NORMAL`),
+    /// and whoever wrote them makes them durable with [`WalFlush::flush`] before telling anyone
+    /// they are saved. For the hub: the flush runs after its store lock is released, so rounds
+    /// of different devices do not queue behind each other's disk waits, and one flush covers
+    /// every commit before it (group commit).
+    Grouped,
+}
+
+/// Makes every commit so far of a [`Durability::Grouped`] store durable: one `fsync` of its
+/// write-ahead log, which holds them in order. Needs no lock on the store.
+#[derive(Clone, Debug)]
+pub struct WalFlush {
+    wal: PathBuf,
+}
+
+impl WalFlush {
+    pub fn flush(&self) -> std::io::Result<()> {
+        match std::fs::File::open(&self.wal) {
+            Ok(f) => f.sync_data(),
+            // No log: it was checkpointed into the database, which SQLite synced first.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 impl Default for StoreOptions {
@@ -133,7 +157,7 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         let sync = match opts.durability {
             Durability::Full => "FULL",
-            Durability::Normal => "NORMAL",
+            Durability::Normal | Durability::Grouped => "NORMAL",
         };
         conn.pragma_update(None, "synchronous", sync)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -165,6 +189,19 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The flush of this store's write-ahead log (see [`Durability::Grouped`]).
+    pub fn wal_flush(&self) -> WalFlush {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        WalFlush { wal: wal.into() }
+    }
+
+    /// Rows changed through this connection since it opened: tells whether anything may need a
+    /// [`WalFlush`].
+    pub fn total_changes(&self) -> u64 {
+        self.conn.total_changes()
     }
 
     /// Whether this replica's file is encrypted.

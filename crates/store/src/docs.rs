@@ -181,6 +181,12 @@ pub(crate) fn persist(
     failpoint("after_doc_row")?;
     match mode {
         Projection::NewVisit(v) if !is_new => projection::project_new_visit(tx, id, doc, v)?,
+        Projection::Prepared(states) if kind == DocKind::Household => {
+            match states.borrow_mut().remove(id) {
+                Some(st) => projection::project_household_state(tx, id, &st, is_new)?,
+                None => projection::project(tx, id, kind, doc)?,
+            }
+        }
         _ => projection::project(tx, id, kind, doc)?,
     }
     failpoint("after_projection")?;
@@ -205,6 +211,9 @@ pub(crate) fn commit_options() -> CommitOptions {
 pub(crate) enum Projection<'a> {
     Full,
     NewVisit(&'a gocua_domain::Visit),
+    /// Full, from household states already read (a first sync's new documents, read on all
+    /// cores before the transaction); a document without one here is read as in `Full`.
+    Prepared(&'a std::cell::RefCell<std::collections::HashMap<String, crate::HouseholdState>>),
 }
 
 /// How a write finds its document.

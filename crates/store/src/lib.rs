@@ -19,7 +19,7 @@ mod writes;
 pub use automerge::{ActorId, AutoCommit, ChangeHash};
 #[cfg(feature = "failpoints")]
 pub use db::set_failpoint;
-pub use db::{Durability, FAILPOINTS, Store, StoreOptions};
+pub use db::{Durability, FAILPOINTS, Store, StoreOptions, WalFlush};
 pub use docs::{DocId, DocKind, PLAN_DOC_ID};
 pub use error::{Error, Result};
 pub use files::{FileKind, encrypt_file, file_kind};

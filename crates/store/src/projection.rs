@@ -129,8 +129,20 @@ pub(crate) fn variant<T: serde::Serialize>(v: &T) -> String {
 }
 
 fn project_household(tx: &Connection, id: &str, doc: &AutoCommit) -> Result<()> {
-    let st = household_doc::read(doc, id);
-    remove_household(tx, id)?;
+    project_household_state(tx, id, &household_doc::read(doc, id), false)
+}
+
+/// A household's rows from its state as read; `fresh` when the document was just created here,
+/// so it has no rows to remove first.
+pub(crate) fn project_household_state(
+    tx: &Connection,
+    id: &str,
+    st: &household_doc::HouseholdState,
+    fresh: bool,
+) -> Result<()> {
+    if !fresh {
+        remove_household(tx, id)?;
+    }
     let h = &st.household;
     let summary = VisitSummary::of(&st.visits);
     tx.prepare_cached(

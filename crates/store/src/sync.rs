@@ -27,12 +27,63 @@ fn strict() -> automerge::LoadOptions<'static> {
     automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error)
 }
 
-fn check_incoming(id: &str, kind: DocKind, bytes: &[u8]) -> Result<()> {
-    match automerge::Automerge::load_with_options(bytes, strict()) {
-        Ok(whole) => check_identity(id, kind, &whole, whole.get_heads().is_empty()),
-        Err(automerge::AutomergeError::MissingDeps) => Ok(()),
-        Err(e) => Err(Error::CorruptDoc(id.to_string(), e.to_string())),
+/// An incoming document's bytes, loaded strictly on their own, and read into domain values
+/// when they are a whole household.
+struct Prepared {
+    loaded: std::result::Result<automerge::AutoCommit, automerge::AutomergeError>,
+    state: Option<HouseholdState>,
+}
+
+fn prepare_one(id: &str, kind: DocKind, bytes: &[u8]) -> Prepared {
+    let mut loaded = automerge::AutoCommit::load_with_options(bytes, strict());
+    let state = match (&mut loaded, kind) {
+        (Ok(doc), DocKind::Household) => {
+            (!doc.get_heads().is_empty()).then(|| household_doc::read(doc, id))
+        }
+        _ => None,
+    };
+    Prepared { loaded, state }
+}
+
+/// Below this many documents a merge prepares them on the calling thread.
+const PARALLEL_FROM: usize = 64;
+
+/// [`prepare_one`] for every item, split over the machine's cores when there are many.
+fn prepare_incoming(
+    items: &[(String, Vec<u8>)],
+    kinds: impl Iterator<Item = DocKind>,
+) -> Vec<Prepared> {
+    let kinds: Vec<DocKind> = kinds.collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if items.len() < PARALLEL_FROM || threads < 2 {
+        return items
+            .iter()
+            .zip(&kinds)
+            .map(|((id, b), k)| prepare_one(id, *k, b))
+            .collect();
     }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .zip(kinds.chunks(chunk))
+            .map(|(its, ks)| {
+                s.spawn(move || {
+                    its.iter()
+                        .zip(ks)
+                        .map(|((id, b), k)| prepare_one(id, *k, b))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w.join() {
+                Ok(v) => v,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 /// Automerge documents carry no identity of their own, so bytes of household A would merge into
@@ -247,27 +298,43 @@ impl Store {
                 .collect();
             put_peer_heads(conn, peer, &entries)
         };
+        // Every item's bytes are loaded strictly on their own, on all cores, before the
+        // transaction: for a document new here (a first sync's pages) that load is the document,
+        // already read into domain values for its projection; for one held here it is the check
+        // that refuses damaged bytes.
+        let prepared = prepare_incoming(items, kinds.iter().map(|(_, k, _)| *k));
+        let states = std::cell::RefCell::new(std::collections::HashMap::new());
+        let mut prepared: Vec<Option<Prepared>> = prepared.into_iter().map(Some).collect();
         let outcomes = self.write_docs_then(
             kinds,
-            crate::docs::Projection::Full,
+            crate::docs::Projection::Prepared(&states),
             |i, id, doc| {
                 let kind = DocKind::of(id)?;
                 let bytes = &items[i].1;
-                if doc.get_heads().is_empty() {
-                    // A document new to this replica (a first sync): load it once, strictly, and keep
-                    // the bytes as its snapshot.
-                    match automerge::AutoCommit::load_with_options(bytes, strict()) {
-                        Ok(mut loaded) => {
-                            let empty = loaded.get_heads().is_empty();
-                            check_identity(id, kind, &loaded, empty)?;
-                            *doc = loaded.with_actor(actor.clone());
-                            return Ok(if empty { None } else { Some(bytes.clone()) });
-                        }
-                        Err(automerge::AutomergeError::MissingDeps) => {}
-                        Err(e) => return Err(Error::CorruptDoc(id.to_string(), e.to_string())),
-                    }
+                let Some(p) = prepared[i].take() else {
+                    return Err(Error::CorruptDoc(id.to_string(), "merged twice".into()));
+                };
+                let mut whole = match p.loaded {
+                    Ok(whole) => Some(whole),
+                    Err(automerge::AutomergeError::MissingDeps) => None,
+                    Err(e) => return Err(Error::CorruptDoc(id.to_string(), e.to_string())),
+                };
+                if let Some(whole) = &mut whole {
+                    let empty = whole.get_heads().is_empty();
+                    check_identity(id, kind, whole, empty)?;
                 }
-                check_incoming(id, kind, bytes)?;
+                if doc.get_heads().is_empty()
+                    && let Some(mut loaded) = whole
+                {
+                    // A document new to this replica (a first sync): keep the bytes as its
+                    // snapshot, and project it from what was read while loading.
+                    let empty = loaded.get_heads().is_empty();
+                    *doc = loaded.with_actor(actor.clone());
+                    if let Some(st) = p.state {
+                        states.borrow_mut().insert(id.to_string(), st);
+                    }
+                    return Ok(if empty { None } else { Some(bytes.clone()) });
+                }
                 let before = Before::read(kind, id, &policy, doc);
                 doc.load_incremental(bytes)
                     .map_err(|e| Error::CorruptDoc(id.to_string(), e.to_string()))?;
