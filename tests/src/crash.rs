@@ -34,6 +34,8 @@ pub struct CrashConfig {
     pub dir: Option<PathBuf>,
     /// Print each action as it happens.
     pub verbose: bool,
+    /// Also replace the hub by its newest finished backup now and then (`gocua hub restore`).
+    pub restores: bool,
 }
 
 /// What a run did and found.
@@ -1023,7 +1025,8 @@ pub fn run(cfg: CrashConfig) -> CrashReport {
             77..=84 => h.reassign(),
             85..=89 => h.import(),
             90..=97 => h.backup(),
-            _ => h.restore(),
+            _ if cfg.restores => h.restore(),
+            _ => h.backup(),
         }
     }
 

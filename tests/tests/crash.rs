@@ -16,6 +16,7 @@ fn kills_at_random_points_lose_nothing_acknowledged() {
         gocua,
         dir: None,
         verbose: false,
+        restores: false,
     });
     let text = report.render();
     println!("{text}");

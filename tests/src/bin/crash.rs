@@ -1,6 +1,7 @@
 //! The crash harness from the command line: `cargo run -p gocua-tests --release --bin crash --
 //! --seed S --minutes M` runs the real `gocua` hub and phones, SIGKILLs them at seeded random
-//! points for M minutes, syncs until quiet and checks every invariant; exits 1 on a violation.
+//! points for M minutes (`--restores`: also replacing the hub by its newest backup), syncs until
+//! quiet and checks every invariant; exits 1 on a violation.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,6 +14,7 @@ fn main() {
     let mut households = 300usize;
     let mut dir: Option<PathBuf> = None;
     let mut verbose = false;
+    let mut restores = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || {
@@ -33,6 +35,7 @@ fn main() {
             }
             "--dir" => dir = Some(PathBuf::from(value())),
             "--verbose" | "-v" => verbose = true,
+            "--restores" => restores = true,
             other => usage(&format!("unknown argument {other}")),
         }
     }
@@ -47,6 +50,7 @@ fn main() {
         gocua,
         dir,
         verbose,
+        restores,
     });
     print!("{}", report.render());
     if !report.violations.is_empty() {
@@ -56,7 +60,7 @@ fn main() {
 
 fn usage(why: &str) -> ! {
     eprintln!(
-        "{why}\nusage: crash [--seed N] [--minutes M | --seconds S] [--households N] [--dir DIR] [--verbose]"
+        "{why}\nusage: crash [--seed N] [--minutes M | --seconds S] [--households N] [--dir DIR] [--restores] [--verbose]"
     );
     std::process::exit(2)
 }
