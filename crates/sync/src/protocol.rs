@@ -474,7 +474,15 @@ fn hub_round_inner<R: Replica>(
             let office = access.is_office();
             for HeldDoc { doc, heads } in list {
                 if access.may_hold(doc) && r.heads(doc)?.is_some() {
-                    fresh.insert(doc.clone(), from_wire(heads));
+                    // Heads this hub lacks (it was restored from an older backup) are no base
+                    // to send changes from: record none, so the device gets the whole document.
+                    let heads = from_wire(heads);
+                    let known = if r.has_changes(doc, &heads)? {
+                        heads
+                    } else {
+                        Vec::new()
+                    };
+                    fresh.insert(doc.clone(), known);
                 } else if office && is_household_id(doc) && r.heads(doc)?.is_none() {
                     // A household the office's phone holds and this hub does not (imported on
                     // a hub since lost, this one restored from an older backup): say the hub
