@@ -1,6 +1,8 @@
 //! Harness for end-to-end tests and sync benchmarks: a generated ward on a real HTTPS hub on
 //! loopback, phone replicas in temporary SQLite files, and a TCP proxy that can cut connections.
 
+pub mod crash;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -39,6 +39,18 @@ pub enum HubCmd {
         #[arg(long)]
         clear: bool,
     },
+    /// Back up the hub (while it serves) into one file: the replica, encrypted as it is, and
+    /// the TLS identity phones pin (sao lưu).
+    Backup {
+        /// Where to write the backup; written whole or not at all.
+        file: PathBuf,
+    },
+    /// Restore a hub backup as a new hub at --db, in a new folder, with its TLS identity, so
+    /// paired phones keep working (khôi phục máy chủ phường).
+    Restore {
+        /// A file `gocua hub backup` wrote.
+        backup: PathBuf,
+    },
     /// The hub's audit log, newest first: pairings, refusals, revoked and unknown callers,
     /// office actions.
     Log {
@@ -200,6 +212,8 @@ pub fn hub(args: HubArgs, g: &Global) -> Result<()> {
             pairing_guard(&at_rest::open_store(g, &db)?, clear, g.json, lang)
         }
         HubCmd::Log { limit } => audit_log(&at_rest::open_store(g, &db)?, limit, g.json, lang),
+        HubCmd::Backup { file } => backup(&db, &file, g),
+        HubCmd::Restore { backup } => restore_hub(&backup, &db, g),
         HubCmd::Revoke { device } => {
             let store = at_rest::open_store(g, &db)?;
             if gocua_hub::revoke_device(&store, &device, gocua_hub::server::now())
@@ -220,6 +234,151 @@ pub fn hub(args: HubArgs, g: &Global) -> Result<()> {
             }
         }
     }
+}
+
+/// The files kept beside the hub's replica that a restored hub needs: its TLS identity.
+fn identity_files(db: &Path, lang: Lang) -> Result<Vec<gocua_store::backup::BackupFile>> {
+    let dir = data_dir(db);
+    let mut out = Vec::new();
+    for (name, mode) in [(tls::CERT_FILE, 0o644), (tls::KEY_FILE, 0o600)] {
+        match std::fs::read(dir.join(name)) {
+            Ok(bytes) => out.push(gocua_store::backup::BackupFile {
+                name: name.to_string(),
+                mode,
+                bytes,
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(at_rest::store_err(
+                    gocua_store::Error::io("read", &dir.join(name), e),
+                    lang,
+                ));
+            }
+        }
+    }
+    if out.len() == 1 {
+        // Half an identity restores into a hub no paired phone trusts.
+        return Err(at_rest::store_err(
+            gocua_store::Error::BackupDamaged {
+                path: dir.display().to_string(),
+                detail: format!(
+                    "{} without {}",
+                    out[0].name,
+                    if out[0].name == tls::CERT_FILE {
+                        tls::KEY_FILE
+                    } else {
+                        tls::CERT_FILE
+                    }
+                ),
+            },
+            lang,
+        ));
+    }
+    Ok(out)
+}
+
+/// `gocua hub backup FILE`: a consistent copy of the hub's replica (also while `hub serve`
+/// writes it), encrypted with the replica's key if it has one, plus its TLS identity, in one
+/// file written atomically (0600).
+fn backup(db: &Path, file: &Path, g: &Global) -> Result<()> {
+    let lang = g.lang();
+    if !db.exists() {
+        return Err(coded(
+            "no_ward",
+            t(
+                lang,
+                "Chưa có dữ liệu máy chủ phường ở đây: chọn tệp bằng --db",
+                "No hub replica here: pick it with --db",
+            ),
+        ));
+    }
+    let serr = |e| at_rest::store_err(e, lang);
+    let key = at_rest::key(g, db).map_err(serr)?;
+    let store = at_rest::open_store(g, db)?;
+    let extra = identity_files(db, lang)?;
+    let info = store
+        .write_backup(file, key.as_ref(), &extra, gocua_hub::server::now())
+        .map_err(serr)?;
+    if g.json {
+        println!("{}", serde_json::to_string_pretty(&info)?);
+        return Ok(());
+    }
+    println!(
+        "{} {} ({} B{}; {})",
+        t(lang, "Đã sao lưu máy chủ phường vào", "Hub backed up to"),
+        file.display(),
+        info.bytes,
+        if info.encrypted {
+            t(
+                lang,
+                ", mã hóa bằng khóa của máy chủ",
+                ", encrypted with the hub's key",
+            )
+        } else {
+            String::new()
+        },
+        if info.files.is_empty() {
+            t(
+                lang,
+                "chưa có chứng chỉ TLS: máy chủ chưa chạy lần nào",
+                "no TLS identity yet: the hub has never run",
+            )
+        } else {
+            format!("{} {}", t(lang, "kèm", "with"), info.files.join(", "))
+        }
+    );
+    Ok(())
+}
+
+/// `gocua --db NEW/ward.sqlite hub restore BACKUP`: a new hub from a backup, in a folder with
+/// no hub in it; the same certificate, so paired phones' pins still hold.
+fn restore_hub(backup: &Path, db: &Path, g: &Global) -> Result<()> {
+    let lang = g.lang();
+    let serr = |e| at_rest::store_err(e, lang);
+    let key = at_rest::key(g, db).map_err(serr)?;
+    let info = gocua_store::backup::restore_backup(backup, db, key).map_err(serr)?;
+    let fingerprint = if info.files.is_empty() {
+        None
+    } else {
+        Some(
+            tls::load_or_create(&data_dir(db), &[])
+                .map(|i| gocua_sync::pairing::fingerprint_hex(&i.fingerprint))
+                .map_err(|e| coded("tls", e.to_string()))?,
+        )
+    };
+    if g.json {
+        let mut v = serde_json::to_value(&info)?;
+        v["db"] = serde_json::json!(db);
+        v["fingerprint"] = serde_json::json!(fingerprint);
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!(
+        "{} {} ({} {})",
+        t(lang, "Đã khôi phục máy chủ phường vào", "Hub restored to"),
+        db.display(),
+        t(lang, "bản sao lưu lúc", "backup taken"),
+        local_time(info.created_at)
+    );
+    match fingerprint {
+        Some(fp) => println!(
+            "{}: {fp}",
+            t(
+                lang,
+                "Dấu vân tay chứng chỉ (SHA-256, điện thoại đã ghép nối vẫn dùng được)",
+                "Certificate fingerprint (SHA-256; paired phones keep working)"
+            )
+        ),
+        None => println!(
+            "{}",
+            t(
+                lang,
+                "Bản sao lưu không có chứng chỉ TLS: máy chủ sẽ tạo chứng chỉ mới, điện thoại phải ghép nối lại.",
+                "The backup has no TLS identity: the hub will make a new one and phones must pair again."
+            )
+        ),
+    }
+    Ok(())
 }
 
 /// Called by `gocua demo` after the ward is ready, unless `--no-serve`: serves the demo ward

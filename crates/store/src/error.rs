@@ -57,6 +57,16 @@ pub enum Error {
     },
     #[error("{0} is open in another program (the hub?): stop it first")]
     InUse(String),
+    #[error("{0} is not a Gõ Cửa hub backup (made by `gocua hub backup`). Nothing was changed.")]
+    NotABackup(String),
+    #[error(
+        "The backup {path} is damaged ({detail}): it was not restored and nothing was changed. Use another copy."
+    )]
+    BackupDamaged { path: String, detail: String },
+    #[error(
+        "A hub already exists at {0}: restore into a new folder (--db NEW_FOLDER/ward.sqlite). Nothing was changed."
+    )]
+    HubExists(String),
 }
 
 impl Error {
@@ -128,6 +138,9 @@ impl Error {
             },
             Error::Io { .. } => "io",
             Error::InUse(_) => "in_use",
+            Error::NotABackup(_) => "not_a_backup",
+            Error::BackupDamaged { .. } => "backup_damaged",
+            Error::HubExists(_) => "hub_exists",
         }
     }
 
@@ -208,6 +221,15 @@ impl Error {
             }
             Error::InUse(path) => format!(
                 "Tệp {path} đang được chương trình khác mở (máy chủ phường?): hãy dừng chương trình đó trước"
+            ),
+            Error::NotABackup(path) => format!(
+                "Tệp {path} không phải bản sao lưu máy chủ phường Gõ Cửa (do `gocua hub backup` tạo). Không có gì bị thay đổi."
+            ),
+            Error::BackupDamaged { path, detail } => format!(
+                "Bản sao lưu {path} bị hỏng ({detail}): chưa khôi phục, không có gì bị thay đổi. Hãy dùng bản sao lưu khác."
+            ),
+            Error::HubExists(path) => format!(
+                "Đã có máy chủ phường ở {path}: hãy khôi phục vào một thư mục mới (--db THU_MUC_MOI/ward.sqlite). Không có gì bị thay đổi."
             ),
         }
     }

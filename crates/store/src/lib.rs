@@ -2,6 +2,7 @@
 //! change and its projection rows written in one transaction. The only crate that speaks SQL.
 
 pub mod audit;
+pub mod backup;
 mod db;
 mod docs;
 mod error;

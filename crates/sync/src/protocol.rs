@@ -56,6 +56,54 @@ pub type Authors = HashMap<Vec<u8>, Author>;
 /// The device name the hub's own actors are bound to (the office working on the hub itself).
 pub const HUB_AUTHOR: &str = "hub";
 
+/// The actors of concatenated Automerge change chunks (what a [`DocDelta`] carries), or `None`
+/// when the bytes are not whole change chunks.
+fn change_actors(bytes: &[u8]) -> Option<Vec<Vec<u8>>> {
+    const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+    let mut actors = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        if rest.len() < 9 || rest[..4] != MAGIC {
+            return None;
+        }
+        // Magic, checksum, chunk type, then the body's length as unsigned LEB128.
+        let (mut len, mut shift, mut at) = (0usize, 0u32, 9usize);
+        loop {
+            let b = *rest.get(at)?;
+            at += 1;
+            len |= usize::from(b & 0x7f).checked_shl(shift)?;
+            if b & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+            if shift > 56 {
+                return None;
+            }
+        }
+        let end = at.checked_add(len).filter(|e| *e <= rest.len())?;
+        let change = automerge::Change::try_from(&rest[..end]).ok()?;
+        actors.push(change.actor_id().to_bytes().to_vec());
+        rest = &rest[end..];
+    }
+    Some(actors)
+}
+
+/// Whether every change was written by an actor the hub binds to a device that may write the
+/// plan (a lead, the office, the hub itself): a volunteer's phone relaying plan changes it
+/// received, e.g. to a hub restored from a backup older than them, rather than changes of its
+/// own. Such a relay is merged; the merge policy still applies to what the changes do.
+fn relays_planners(authors: Option<&Authors>, actors: &[Vec<u8>]) -> bool {
+    let Some(authors) = authors else {
+        return false;
+    };
+    !actors.is_empty()
+        && actors.iter().all(|a| {
+            authors.get(a).is_some_and(|who| {
+                who.device == HUB_AUTHOR || matches!(who.role, Role::Lead | Role::Office)
+            })
+        })
+}
+
 /// Why a visit written by `author` may not be credited as it is, if it may not.
 pub fn credit_refusal(author: &Author, v: &gocua_domain::Visit) -> Option<&'static str> {
     if author.device != HUB_AUTHOR && v.device.as_ref().map(|d| d.as_str()) != Some(&author.device)
@@ -306,6 +354,13 @@ impl Access {
         2 * self.may_hold_count() + 64
     }
 
+    /// The office's devices: they may write the campaign, and so hold every household, also
+    /// one this hub lacks (imported on a hub since lost, when this one is restored from an
+    /// older backup): the office's phone hands it back.
+    fn is_office(&self) -> bool {
+        self.can_write_plan && self.may_set_campaign
+    }
+
     fn may_hold(&self, doc: &str) -> bool {
         doc == PLAN_DOC || self.allowed.contains(doc) || self.held.contains(doc)
     }
@@ -416,9 +471,26 @@ fn hub_round_inner<R: Replica>(
             // The claim only says which heads the device has of documents the hub knows it may
             // hold; anything else in it is ignored.
             let mut fresh = BTreeMap::new();
+            let office = access.is_office();
             for HeldDoc { doc, heads } in list {
                 if access.may_hold(doc) && r.heads(doc)?.is_some() {
-                    fresh.insert(doc.clone(), from_wire(heads));
+                    // Heads this hub lacks (it was restored from an older backup) are no base
+                    // to send changes from: record none, so the device gets the whole document.
+                    let heads = from_wire(heads);
+                    let known = if r.has_changes(doc, &heads)? {
+                        heads
+                    } else {
+                        Vec::new()
+                    };
+                    fresh.insert(doc.clone(), known);
+                } else if office && is_household_id(doc) && r.heads(doc)?.is_none() {
+                    // A household the office's phone holds and this hub does not (imported on
+                    // a hub since lost, this one restored from an older backup): say the hub
+                    // holds none of it, so the phone sends it whole.
+                    resp.results.push(DocResult::Accepted {
+                        doc: doc.clone(),
+                        heads: Vec::new(),
+                    });
                 }
             }
             r.forget_peer_records(peer, None)?;
@@ -452,7 +524,11 @@ fn hub_round_inner<R: Replica>(
             continue;
         }
         let verdict = if doc == PLAN_DOC {
-            if access.can_write_plan || delta.changes.is_empty() {
+            if access.can_write_plan
+                || delta.changes.is_empty()
+                || change_actors(&delta.changes)
+                    .is_some_and(|a| relays_planners(access.authors.as_deref(), &a))
+            {
                 None
             } else {
                 Some(refused(
@@ -469,7 +545,7 @@ fn hub_round_inner<R: Replica>(
                 "Mã tài liệu không hợp lệ",
                 "Invalid document id",
             ))
-        } else if !access.may_hold(doc) {
+        } else if !(access.may_hold(doc) || access.is_office()) {
             Some(refused(
                 doc,
                 "forbidden_household",
@@ -484,7 +560,7 @@ fn hub_round_inner<R: Replica>(
             resp.results.push(v);
             continue;
         }
-        if r.heads(doc)?.is_none() {
+        if r.heads(doc)?.is_none() && !access.is_office() {
             stats.refused += 1;
             resp.results.push(refused(
                 doc,
@@ -565,7 +641,18 @@ fn hub_round_inner<R: Replica>(
                 continue;
             }
         };
-        if doc == PLAN_DOC && !access.can_write_plan && !message.changes.is_empty() {
+        let relayed: Vec<Vec<u8>> = message
+            .changes
+            .iter()
+            .map(change_actors)
+            .collect::<Option<Vec<Vec<Vec<u8>>>>>()
+            .map(|v| v.concat())
+            .unwrap_or_default();
+        if doc == PLAN_DOC
+            && !access.can_write_plan
+            && !message.changes.is_empty()
+            && !relays_planners(access.authors.as_deref(), &relayed)
+        {
             stats.refused += 1;
             resp.results.push(refused(
                 &doc,
