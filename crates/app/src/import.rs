@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, Xlsx};
@@ -593,20 +593,35 @@ pub fn parse_xlsx(
         path: path.to_path_buf(),
         source,
     })?;
+    parse_xlsx_reader(BufReader::new(file), lang, progress)
+}
+
+/// [`parse_xlsx`] of a workbook already in memory (an upload, a fuzzer's input).
+pub fn parse_xlsx_bytes(
+    bytes: &[u8],
+    lang: Lang,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ParsedList, ImportError> {
+    parse_xlsx_reader(std::io::Cursor::new(bytes), lang, progress)
+}
+
+fn parse_xlsx_reader<R: Read + Seek + std::panic::UnwindSafe>(
+    reader: R,
+    lang: Lang,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ParsedList, ImportError> {
     // The workbook is untrusted input to a third-party reader: a panic on a damaged file must
     // become an error the office can read, not a crashed hub.
-    let rows = std::panic::catch_unwind(move || read_sheet(BufReader::new(file))).unwrap_or_else(
-        |_| {
-            Err(ImportError::Xlsx(
-                "the workbook's contents could not be decoded".to_string(),
-            ))
-        },
-    )?;
+    let rows = std::panic::catch_unwind(move || read_sheet(reader)).unwrap_or_else(|_| {
+        Err(ImportError::Xlsx(
+            "the workbook's contents could not be decoded".to_string(),
+        ))
+    })?;
     build(rows, lang, progress)
 }
 
 /// The household sheet's rows with their sheet row numbers.
-fn read_sheet(reader: BufReader<File>) -> Result<Vec<(usize, Vec<Cell>)>, ImportError> {
+fn read_sheet<R: Read + Seek>(reader: R) -> Result<Vec<(usize, Vec<Cell>)>, ImportError> {
     let mut workbook: Xlsx<_> = Xlsx::new(reader).map_err(|e| ImportError::Xlsx(e.to_string()))?;
     let names = workbook.sheet_names();
     let sheet = names
