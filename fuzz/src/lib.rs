@@ -310,10 +310,10 @@ pub fn import_xlsx(data: &[u8]) {
     });
 }
 
-/// Runs `f` with panics silenced and contained: the XLSX importer catches panics of the
-/// third-party reader on purpose (a damaged workbook is an error, not a crashed hub), but
-/// libFuzzer's panic hook would abort on them before they are caught. Any panic that gets out
-/// of `f` is still a failure, with its message.
+/// Runs `f` with panics silenced and contained: the product catches panics of third-party
+/// decoders on purpose (the XLSX reader, Automerge in a store write: a damaged input is an
+/// error, not a crashed hub), but libFuzzer's panic hook would abort on them before they are
+/// caught. Any panic that gets out of `f` is still a failure, with its message.
 fn quiet_panics_inside(f: impl FnOnce() + std::panic::UnwindSafe) {
     use std::sync::Once;
     static HOOK: Once = Once::new();
@@ -336,7 +336,7 @@ fn quiet_panics_inside(f: impl FnOnce() + std::panic::UnwindSafe) {
     QUIET.with(|q| q.set(false));
     if out.is_err() {
         let msg = LAST.with(|l| l.borrow().clone());
-        panic!("a panic escaped the XLSX importer: {msg}");
+        panic!("a panic escaped the code under test: {msg}");
     }
 }
 
@@ -388,7 +388,7 @@ fn stored_zip(parts: &[(&str, &[u8])]) -> Vec<u8> {
         central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
         central.extend_from_slice(&20u16.to_le_bytes()); // version made by
         common(&mut central);
-        central.extend_from_slice(&[0; 8]); // comment, disk, internal attributes
+        central.extend_from_slice(&[0; 6]); // comment, disk, internal attributes
         central.extend_from_slice(&0u32.to_le_bytes()); // external attributes
         central.extend_from_slice(&offset.to_le_bytes());
         central.extend_from_slice(name.as_bytes());
@@ -552,44 +552,102 @@ fn scratch_dir() -> tempfile::TempDir {
         .expect("temp dir")
 }
 
+/// The generated ward, frozen: its documents as the real store saved them (`fuzz/ward.bin`,
+/// written by [`freeze_ward`]). Automerge stamps changes with the writer's actor and the time,
+/// so a ward generated afresh would have new change hashes on every run, and a kept input
+/// that names them would mean something else; from frozen bytes it means the same forever.
+const FROZEN_WARD: &[u8] = include_bytes!("../ward.bin");
+
+/// Entries of a frozen ward: `team`, then each document (`plan` and the households, the
+/// team's first), then `visit` (a new visit's change for the third household).
+fn frozen_entries(mut b: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut take = |b: &mut &[u8]| -> Option<Vec<u8>> {
+        let n = u32::from_le_bytes(b.get(..4)?.try_into().ok()?) as usize;
+        let v = b.get(4..4 + n)?.to_vec();
+        *b = &b[4 + n..];
+        Some(v)
+    };
+    while let (Some(k), Some(v)) = (take(&mut b), take(&mut b)) {
+        out.push((String::from_utf8(k).expect("entry name"), v));
+    }
+    out
+}
+
+/// Generates the ward, loads it into a real store, and writes what [`Ward::new`] reads.
+pub fn freeze_ward() -> Vec<u8> {
+    let g = gocua_wardgen::generate(
+        &gocua_wardgen::WardSpec::small(WARD_SEED).with_households(WARD_HOUSEHOLDS),
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open_with(&dir.path().join("w.sqlite"), options()).expect("replica");
+    store.load_ward(&g, |_, _| {}).expect("load ward");
+    let team = g.teams[0].id.clone();
+    let mut households = store.households_of_team(&team).expect("team's households");
+    for h in &g.households {
+        if !households.contains(&h.id.to_string()) {
+            households.push(h.id.to_string());
+        }
+    }
+    assert!(
+        households.len() >= 3,
+        "a ward of {WARD_HOUSEHOLDS} households"
+    );
+    let mut entries = vec![("team".to_string(), team.to_string().into_bytes())];
+    for id in std::iter::once("plan").chain(households.iter().map(String::as_str)) {
+        let bytes = store.doc_bytes(id).expect("doc bytes").expect("doc");
+        entries.push((id.to_string(), bytes));
+    }
+    // A real visit's change for households[2].
+    let hid = HouseholdId::parse(&households[2]).expect("household id");
+    let before = store.doc_heads(&households[2]).unwrap().unwrap_or_default();
+    let h = store.household_state(&hid).expect("household").household;
+    let volunteer = g
+        .volunteers
+        .iter()
+        .find(|v| v.team.is_some())
+        .expect("a volunteer");
+    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(WARD_SEED);
+    let v = gocua_wardgen::random_visit(&mut rng, &h, volunteer, Timestamp(1_795_348_800));
+    store.record_visit(&v).expect("record visit");
+    let change = store
+        .changes_since(&households[2], &before)
+        .expect("changes");
+    entries.push(("visit".to_string(), change));
+    let mut out = Vec::new();
+    for (k, v) in entries {
+        for part in [k.as_bytes(), &v] {
+            out.extend_from_slice(&(part.len() as u32).to_le_bytes());
+            out.extend_from_slice(part);
+        }
+    }
+    out
+}
+
 impl Ward {
     fn new() -> Ward {
-        let g = gocua_wardgen::generate(
-            &gocua_wardgen::WardSpec::small(WARD_SEED).with_households(WARD_HOUSEHOLDS),
-        );
+        let entries = frozen_entries(FROZEN_WARD);
+        let get = |k: &str| entries.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let team = TeamId::parse(&String::from_utf8(get("team").expect("frozen ward")).unwrap())
+            .expect("team id");
+        let visit_change = get("visit").expect("frozen visit");
+        let docs: Vec<(String, Vec<u8>)> = entries
+            .iter()
+            .filter(|(k, _)| k != "team" && k != "visit")
+            .cloned()
+            .collect();
+        let households: Vec<String> = docs
+            .iter()
+            .map(|(k, _)| k.clone())
+            .filter(|k| k != "plan")
+            .collect();
         let dir = scratch_dir();
         let template = dir.path().join("template.sqlite");
         let mut store = Store::open_with(&template, options()).expect("template replica");
-        store.load_ward(&g, |_, _| {}).expect("load ward");
-        let team = g.teams[0].id.clone();
-        let mut households = store.households_of_team(&team).expect("team's households");
-        for h in &g.households {
-            if !households.contains(&h.id.to_string()) {
-                households.push(h.id.to_string());
-            }
-        }
-        assert!(
-            households.len() >= 3,
-            "a ward of {WARD_HOUSEHOLDS} households"
-        );
-        // A real visit's change for households[2], made on a scratch copy.
-        let scratch = dir.path().join("scratch.sqlite");
+        store
+            .merge_remote_many(&docs)
+            .expect("the frozen ward loads");
         drop(store);
-        std::fs::copy(&template, &scratch).expect("copy template");
-        let mut s = Store::open_with(&scratch, options()).expect("scratch replica");
-        let hid = HouseholdId::parse(&households[2]).expect("household id");
-        let before = s.doc_heads(&households[2]).unwrap().unwrap_or_default();
-        let h = s.household_state(&hid).expect("household").household;
-        let volunteer = g
-            .volunteers
-            .iter()
-            .find(|v| v.team.is_some())
-            .expect("a volunteer");
-        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(WARD_SEED);
-        let v = gocua_wardgen::random_visit(&mut rng, &h, volunteer, Timestamp(1_795_348_800));
-        s.record_visit(&v).expect("record visit");
-        let visit_change = s.changes_since(&households[2], &before).expect("changes");
-        drop(s);
         let work = dir.path().join("work.sqlite");
         let mut w = Ward {
             _dir: dir,
@@ -685,7 +743,11 @@ pub fn store_merge(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
-    with_ward(|w| {
+    quiet_panics_inside(|| with_ward(|w| store_merge_on(w, mode, rest)));
+}
+
+fn store_merge_on(w: &mut Ward, mode: u8, rest: &[u8]) {
+    {
         let doc = match mode & 3 {
             0 => w.households[0].clone(),
             1 => w.households[1].clone(),
@@ -737,7 +799,7 @@ pub fn store_merge(data: &[u8]) {
             Err(e) => assert!(!e.code.is_empty() && !e.message_vi.is_empty()),
         }
         w.settle(out.err().map(|e| e.code));
-    });
+    }
 }
 
 /// A fuzzed sync request (byte 0: bits 1–2 as for [`wire_frames`], bits 3–4 the device's role:
@@ -753,7 +815,11 @@ pub fn hub_round(data: &[u8]) {
         Ok(r) => r,
         Err(e) => return check_wire_error(&e),
     };
-    with_ward(|w| {
+    quiet_panics_inside(|| with_ward(|w| hub_round_on(w, mode, req)));
+}
+
+fn hub_round_on(w: &mut Ward, mode: u8, req: SyncRequest) {
+    {
         let role = match (mode >> 3) & 3 {
             0 | 3 => Role::Volunteer,
             1 => Role::Lead,
@@ -816,7 +882,7 @@ pub fn hub_round(data: &[u8]) {
             Err(e) => assert!(!e.code.is_empty() && !e.message_vi.is_empty()),
         }
         w.settle(out.err().map(|e| format!("the whole round: {}", e.code)));
-    });
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1028,14 +1094,24 @@ fn exchange() -> (Vec<SyncRequest>, Vec<SyncResponse>) {
         &gocua_wardgen::WardSpec::small(WARD_SEED).with_households(WARD_HOUSEHOLDS),
     );
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut hub = Store::open_with(&dir.path().join("hub.sqlite"), options()).expect("hub");
-    hub.load_ward(&g, |_, _| {}).expect("load ward");
+    let (team, allowed, hub_file) = with_ward(|w| {
+        let team = w.team.clone();
+        let allowed: std::collections::BTreeSet<String> = w
+            .store()
+            .households_of_team(&team)
+            .unwrap()
+            .into_iter()
+            .collect();
+        (team, allowed, w.template.clone())
+    });
+    let hub_path = dir.path().join("hub.sqlite");
+    std::fs::copy(hub_file, &hub_path).expect("copy the frozen ward");
+    let mut hub = Store::open_with(&hub_path, options()).expect("hub");
     let mut phone = Store::open_with(&dir.path().join("phone.sqlite"), options()).expect("phone");
-    let team = g.teams[0].id.clone();
     let access = Access {
         peer: DEVICE.into(),
         can_write_plan: false,
-        allowed: hub.households_of_team(&team).unwrap().into_iter().collect(),
+        allowed,
         ..Default::default()
     };
     let (mut requests, mut responses) = (Vec::new(), Vec::new());

@@ -1,6 +1,8 @@
 //! Replays the fuzz targets' committed inputs on stable: every seed (`fuzz/seeds/`) and every
 //! crasher kept as a regression (`fuzz/regressions/`) goes through the same check the fuzz
 //! target runs (`fuzz/src/lib.rs`, included here), so plain `cargo test` keeps them fixed.
+//! `UPDATE_FUZZ_WARD=1` freezes the generated ward again (`fuzz/ward.bin`; the store and hub
+//! inputs kept so far then name changes that no longer exist), and a second run with
 //! `UPDATE_FUZZ_SEEDS=1` writes the seed corpus again from the real encoders.
 
 #[allow(dead_code)]
@@ -11,6 +13,36 @@ use std::path::{Path, PathBuf};
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
+}
+
+#[test]
+fn the_frozen_ward_is_the_generated_one() {
+    let fresh = checks::freeze_ward();
+    let path = fuzz_dir().join("ward.bin");
+    if std::env::var_os("UPDATE_FUZZ_WARD").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+        return;
+    }
+    // The bytes differ (actors, times); the documents and their order must not.
+    let names = |b: &[u8]| -> Vec<String> {
+        let mut out = Vec::new();
+        let mut b = b;
+        while b.len() >= 4 {
+            let n = u32::from_le_bytes(b[..4].try_into().unwrap()) as usize;
+            out.push(String::from_utf8_lossy(&b[4..4 + n]).to_string());
+            b = &b[4 + n..];
+            let m = u32::from_le_bytes(b[..4].try_into().unwrap()) as usize;
+            b = &b[4 + m..];
+        }
+        out
+    };
+    let frozen = std::fs::read(&path).unwrap();
+    assert_eq!(
+        names(&frozen),
+        names(&fresh),
+        "refreeze with UPDATE_FUZZ_WARD=1"
+    );
+    assert!(names(&frozen).len() >= 5);
 }
 
 #[test]
