@@ -20,8 +20,11 @@ use gocua_sync::pairing::{self, PairingPayload};
 use gocua_sync::wire::{self, DocResult, SyncRequest, SyncResponse, WireError};
 use gocua_sync::{Access, HubLimits, MergePolicy, PhoneSession, Replica};
 
+/// A target's check.
+pub type Check = fn(&[u8]);
+
 /// Every target: its name (the fuzz target's and its folders') and its check.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("wire", wire_frames),
     ("api_json", api_json),
     ("pairing", pairing_text),
@@ -168,12 +171,15 @@ pub fn pairing_text(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     match PairingPayload::parse(&text) {
         Ok(p) => {
+            // Escaping can make the URI longer than the text it was read from; past the limit
+            // the phone refuses it as it refuses any over-long scan.
             let uri = p.to_uri();
-            assert_eq!(
-                PairingPayload::parse(&uri).as_ref(),
-                Ok(&p),
-                "payload round trip via {uri}"
-            );
+            let back = PairingPayload::parse(&uri);
+            if uri.len() <= pairing::MAX_URI_LEN {
+                assert_eq!(back.as_ref(), Ok(&p), "payload round trip via {uri}");
+            } else {
+                assert_eq!(back, Err(pairing::PairingError::TooLong));
+            }
             let _ = p.is_expired(0);
         }
         Err(e) => {
@@ -562,7 +568,7 @@ const FROZEN_WARD: &[u8] = include_bytes!("../ward.bin");
 /// team's first), then `visit` (a new visit's change for the third household).
 fn frozen_entries(mut b: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    let mut take = |b: &mut &[u8]| -> Option<Vec<u8>> {
+    let take = |b: &mut &[u8]| -> Option<Vec<u8>> {
         let n = u32::from_le_bytes(b.get(..4)?.try_into().ok()?) as usize;
         let v = b.get(4..4 + n)?.to_vec();
         *b = &b[4 + n..];
@@ -1052,7 +1058,7 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     add(
         "store_merge",
         "household-changes-volunteer",
-        [&[0u8 | 4 | 8][..], &changes].concat(),
+        [&[4u8 | 8][..], &changes].concat(),
     );
     add(
         "store_merge",
@@ -1062,14 +1068,14 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     add(
         "store_merge",
         "visit-into-wrong-household",
-        [&[0u8 | 8 | 32][..], &visit].concat(),
+        [&[8u8 | 32][..], &visit].concat(),
     );
     let mut cut = visit.clone();
     cut.truncate(visit.len() * 2 / 3);
     add(
         "store_merge",
         "visit-truncated",
-        [&[0u8 | 32][..], &cut].concat(),
+        [&[32u8][..], &cut].concat(),
     );
     out
 }

@@ -280,8 +280,9 @@ impl Store {
         T: FnOnce(&Connection, &[WriteOutcome]) -> Result<()>,
     {
         let mut taken: Vec<(String, AutoCommit)> = Vec::with_capacity(items.len());
-        // Automerge can panic on hostile bytes a peer sent (found by fuzzing: a change it
-        // applied without its dependency makes `save_after` unwrap a missing one). A panic here
+        // Automerge can panic on hostile bytes a peer sent (found by fuzzing, kept in
+        // fuzz/regressions/store_merge: a saved document with damaged columns panics while it
+        // loads; a change applied without its dependency makes `save_after` unwrap). A panic here
         // unwinds through the transaction (rolled back when dropped) and the taken documents
         // (dropped, so memory holds no unsaved change): the write is refused like any other.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
