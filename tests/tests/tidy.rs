@@ -29,7 +29,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn sources() -> Vec<PathBuf> {
     let mut v = Vec::new();
-    for d in ["crates", "tests", "src-tauri"] {
+    for d in ["crates", "tests", "src-tauri", "fuzz"] {
         rust_files(&root().join(d), &mut v);
     }
     assert!(v.len() > 20, "found only {} Rust files", v.len());

@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, Xlsx};
@@ -593,21 +593,44 @@ pub fn parse_xlsx(
         path: path.to_path_buf(),
         source,
     })?;
+    parse_xlsx_reader(BufReader::new(file), lang, progress)
+}
+
+/// [`parse_xlsx`] of a workbook already in memory (an upload, a fuzzer's input).
+pub fn parse_xlsx_bytes(
+    bytes: &[u8],
+    lang: Lang,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ParsedList, ImportError> {
+    parse_xlsx_reader(std::io::Cursor::new(bytes), lang, progress)
+}
+
+fn parse_xlsx_reader<R: Read + Seek + std::panic::UnwindSafe>(
+    reader: R,
+    lang: Lang,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ParsedList, ImportError> {
     // The workbook is untrusted input to a third-party reader: a panic on a damaged file must
     // become an error the office can read, not a crashed hub.
-    let rows = std::panic::catch_unwind(move || read_sheet(BufReader::new(file))).unwrap_or_else(
-        |_| {
-            Err(ImportError::Xlsx(
-                "the workbook's contents could not be decoded".to_string(),
-            ))
-        },
-    )?;
+    let rows = std::panic::catch_unwind(move || read_sheet(reader)).unwrap_or_else(|_| {
+        Err(ImportError::Xlsx(
+            "the workbook's contents could not be decoded".to_string(),
+        ))
+    })?;
     build(rows, lang, progress)
 }
 
-/// The household sheet's rows with their sheet row numbers.
-fn read_sheet(reader: BufReader<File>) -> Result<Vec<(usize, Vec<Cell>)>, ImportError> {
-    let mut workbook: Xlsx<_> = Xlsx::new(reader).map_err(|e| ImportError::Xlsx(e.to_string()))?;
+/// Most columns a household sheet may span (ours has 15, the registry's about 20). A cell
+/// further right is refused: the sheet is read into rows as wide as its widest, and a damaged
+/// cell reference (found by fuzzing: `Jcccd1`) would otherwise make millions of cells per row.
+const MAX_COLUMNS: u32 = 1024;
+
+/// The household sheet's non-empty rows with their sheet row numbers, each as wide as the
+/// sheet's used columns. Only rows holding a cell are kept, so memory follows what the file
+/// holds, not the area its cell references span.
+fn read_sheet<R: Read + Seek>(reader: R) -> Result<Vec<(usize, Vec<Cell>)>, ImportError> {
+    let bad = |e: calamine::XlsxError| ImportError::Xlsx(e.to_string());
+    let mut workbook: Xlsx<_> = Xlsx::new(reader).map_err(bad)?;
     let names = workbook.sheet_names();
     let sheet = names
         .iter()
@@ -618,26 +641,49 @@ fn read_sheet(reader: BufReader<File>) -> Result<Vec<(usize, Vec<Cell>)>, Import
         .or_else(|| names.first())
         .ok_or(ImportError::NoSheet)?
         .clone();
-    let range = workbook
-        .worksheet_range(&sheet)
-        .map_err(|e| ImportError::Xlsx(e.to_string()))?;
-    let Some((top, left)) = range.start() else {
-        return Err(ImportError::Empty);
-    };
-    let mut grid: Vec<Vec<Cell>> = range
-        .rows()
-        .map(|row| row.iter().map(xlsx_cell).collect())
-        .collect();
+    let mut cells: Vec<((u32, u32), Cell)> = Vec::new();
+    {
+        let mut reader = match workbook.worksheet_cells_reader(&sheet) {
+            Ok(r) => r,
+            // A chart sheet has no cells.
+            Err(calamine::XlsxError::NotAWorksheet(_)) => return Err(ImportError::Empty),
+            Err(e) => return Err(bad(e)),
+        };
+        while let Some(cell) = reader.next_cell().map_err(bad)? {
+            if matches!(cell.get_value(), calamine::DataRef::Empty) {
+                continue;
+            }
+            let data = Data::from(cell.get_value().clone());
+            cells.push((cell.get_position(), xlsx_cell(&data)));
+        }
+    }
+    let left = cells
+        .iter()
+        .map(|((_, c), _)| *c)
+        .min()
+        .ok_or(ImportError::Empty)?;
+    let right = cells.iter().map(|((_, c), _)| *c).max().unwrap_or(left);
+    if right - left >= MAX_COLUMNS {
+        return Err(ImportError::Xlsx(format!(
+            "the sheet uses more than {MAX_COLUMNS} columns"
+        )));
+    }
+    let width = (right - left + 1) as usize;
+    let mut rows: std::collections::BTreeMap<u32, Vec<Cell>> = Default::default();
+    for ((r, c), cell) in cells {
+        rows.entry(r)
+            .or_insert_with(|| vec![Cell::Text(String::new()); width])[(c - left) as usize] = cell;
+    }
+    let mut grid: Vec<(u32, Vec<Cell>)> = rows.into_iter().collect();
     // A file whose merge list cannot be read still has its values; it only loses the fill.
     if let Ok(merged) = workbook.merge_cells_by_sheet_name(&sheet) {
         for region in merged {
-            fill_merged(&mut grid, (top, left), region.start, region.end);
+            fill_merged(&mut grid, left, region.start, region.end);
         }
     }
     Ok(grid
         .into_iter()
-        .enumerate()
-        .map(|(i, cells)| (top as usize + i + 1, cells))
+        .map(|(r, cells)| (r as usize + 1, cells))
         .collect())
 }
 
@@ -704,26 +750,25 @@ fn xlsx_cell(data: &Data) -> Cell {
     }
 }
 
-/// Copies a merged region's top-left value into the rest of it.
-fn fill_merged(grid: &mut [Vec<Cell>], origin: (u32, u32), start: (u32, u32), end: (u32, u32)) {
-    let rel = |(r, c): (u32, u32)| {
-        (
-            r.checked_sub(origin.0).map(|r| r as usize),
-            c.checked_sub(origin.1).map(|c| c as usize),
-        )
-    };
-    let (Some(r0), Some(c0)) = rel(start) else {
+/// Copies a merged region's top-left value into the rest of it (the rows of `grid` it
+/// covers; a row without cells stays blank, as a blank row is skipped anyway).
+fn fill_merged(grid: &mut [(u32, Vec<Cell>)], left: u32, start: (u32, u32), end: (u32, u32)) {
+    let (Some(c0), Some(c1)) = (start.1.checked_sub(left), end.1.checked_sub(left)) else {
         return;
     };
-    let (Some(r1), Some(c1)) = rel(end) else {
+    let Ok(at) = grid.binary_search_by_key(&start.0, |(r, _)| *r) else {
         return;
     };
-    let Some(value) = grid.get(r0).and_then(|row| row.get(c0)).cloned() else {
+    let Some(value) = grid[at].1.get(c0 as usize).cloned() else {
         return;
     };
-    for row in grid.iter_mut().take(r1 + 1).skip(r0) {
-        for c in c0..=c1 {
-            if let Some(cell) = row.get_mut(c).filter(|cell| cell.is_blank()) {
+    for (r, row) in grid.iter_mut().skip(at) {
+        if *r > end.0 {
+            break;
+        }
+        let last = (c1 as usize).min(row.len().saturating_sub(1));
+        for cell in row.iter_mut().take(last + 1).skip(c0 as usize) {
+            if cell.is_blank() {
                 *cell = value.clone();
             }
         }

@@ -289,52 +289,66 @@ impl Store {
         T: FnOnce(&Connection, &[WriteOutcome]) -> Result<()>,
     {
         let mut taken: Vec<(String, AutoCommit)> = Vec::with_capacity(items.len());
-        let result = (|| -> Result<Vec<WriteOutcome>> {
-            let tx = self.conn.unchecked_transaction()?;
-            let mut outcomes = Vec::with_capacity(items.len());
-            for (i, (id, kind, presence)) in items.iter().enumerate() {
-                let (mut doc, is_new) = match self.cache.remove(id.as_str()) {
-                    Some(d) => (d, false),
-                    None => match load_doc(&tx, &self.actor, id)? {
+        // Automerge can panic on hostile bytes a peer sent (found by fuzzing, kept in
+        // fuzz/regressions/store_merge: a saved document with damaged columns panics while it
+        // loads; a change applied without its dependency makes `save_after` unwrap). A panic here
+        // unwinds through the transaction (rolled back when dropped) and the taken documents
+        // (dropped, so memory holds no unsaved change): the write is refused like any other.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+            || -> Result<Vec<WriteOutcome>> {
+                let tx = self.conn.unchecked_transaction()?;
+                let mut outcomes = Vec::with_capacity(items.len());
+                for (i, (id, kind, presence)) in items.iter().enumerate() {
+                    let (mut doc, is_new) = match self.cache.remove(id.as_str()) {
                         Some(d) => (d, false),
-                        None if *presence == Presence::CreateIfMissing => {
-                            (AutoCommit::new().with_actor(self.actor.clone()), true)
-                        }
-                        None => {
-                            return Err(match kind {
-                                DocKind::Plan => Error::NoPlan,
-                                DocKind::Household => Error::NoSuchHousehold(id.clone()),
-                            });
-                        }
-                    },
-                };
-                let r = edit(i, id, &mut doc).and_then(|verbatim| {
-                    doc.commit_with(commit_options());
-                    let origin = if is_new {
-                        Origin::New {
-                            verbatim: verbatim.as_deref(),
-                        }
-                    } else {
-                        Origin::Stored
+                        None => match load_doc(&tx, &self.actor, id)? {
+                            Some(d) => (d, false),
+                            None if *presence == Presence::CreateIfMissing => {
+                                (AutoCommit::new().with_actor(self.actor.clone()), true)
+                            }
+                            None => {
+                                return Err(match kind {
+                                    DocKind::Plan => Error::NoPlan,
+                                    DocKind::Household => Error::NoSuchHousehold(id.clone()),
+                                });
+                            }
+                        },
                     };
-                    persist(
-                        &tx,
-                        id,
-                        *kind,
-                        &mut doc,
-                        origin,
-                        self.opts.compact_after,
-                        mode,
-                    )
-                });
-                taken.push((id.clone(), doc));
-                outcomes.push(r?);
-            }
-            then(&tx, &outcomes)?;
-            failpoint("before_commit")?;
-            tx.commit()?;
-            Ok(outcomes)
-        })();
+                    let r = edit(i, id, &mut doc).and_then(|verbatim| {
+                        doc.commit_with(commit_options());
+                        let origin = if is_new {
+                            Origin::New {
+                                verbatim: verbatim.as_deref(),
+                            }
+                        } else {
+                            Origin::Stored
+                        };
+                        persist(
+                            &tx,
+                            id,
+                            *kind,
+                            &mut doc,
+                            origin,
+                            self.opts.compact_after,
+                            mode,
+                        )
+                    });
+                    taken.push((id.clone(), doc));
+                    outcomes.push(r?);
+                }
+                then(&tx, &outcomes)?;
+                failpoint("before_commit")?;
+                tx.commit()?;
+                Ok(outcomes)
+            },
+        ))
+        .unwrap_or_else(|_| {
+            let ids: Vec<&str> = items.iter().map(|(id, _, _)| id.as_str()).collect();
+            Err(Error::CorruptDoc(
+                ids.join(", "),
+                "the changes could not be applied".into(),
+            ))
+        });
         if result.is_ok() {
             for (id, doc) in taken {
                 self.put_back(&id, doc);

@@ -14,7 +14,7 @@ const SCHEME_PREFIX: &str = "gocua://pair?";
 
 /// A scanned string longer than this cannot be one of ours (a QR code of version 40 holds at most
 /// about 2,900 bytes), so refusing it early keeps parsing cheap on hostile input.
-const MAX_URI_LEN: usize = 4096;
+pub const MAX_URI_LEN: usize = 4096;
 
 /// Join code alphabet: digits and capitals without 0/O, 1/I/L, which people misread when they copy
 /// a code from a screen or read it out over the phone.
