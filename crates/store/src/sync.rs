@@ -30,19 +30,43 @@ fn strict() -> automerge::LoadOptions<'static> {
 /// An incoming document's bytes, loaded strictly on their own, and read into domain values
 /// when they are a whole household.
 struct Prepared {
-    loaded: std::result::Result<automerge::AutoCommit, automerge::AutomergeError>,
+    /// The document, or why not: `None` when changes lack their dependencies (well formed),
+    /// else what is wrong with the bytes.
+    loaded: std::result::Result<automerge::AutoCommit, Option<String>>,
     state: Option<HouseholdState>,
 }
 
 fn prepare_one(id: &str, kind: DocKind, bytes: &[u8]) -> Prepared {
-    let mut loaded = automerge::AutoCommit::load_with_options(bytes, strict());
-    let state = match (&mut loaded, kind) {
-        (Ok(doc), DocKind::Household) => {
-            (!doc.get_heads().is_empty()).then(|| household_doc::read(doc, id))
-        }
-        _ => None,
-    };
-    Prepared { loaded, state }
+    // Automerge can panic on hostile bytes (see `write_docs_then`); on a worker thread that
+    // panic is caught here and the document refused like any other damaged one.
+    let caught = std::panic::catch_unwind(|| {
+        let mut loaded = automerge::AutoCommit::load_with_options(bytes, strict());
+        let state = match (&mut loaded, kind) {
+            (Ok(doc), DocKind::Household) => {
+                (!doc.get_heads().is_empty()).then(|| household_doc::read(doc, id))
+            }
+            _ => None,
+        };
+        (loaded, state)
+    });
+    match caught {
+        Ok((Ok(doc), state)) => Prepared {
+            loaded: Ok(doc),
+            state,
+        },
+        Ok((Err(automerge::AutomergeError::MissingDeps), _)) => Prepared {
+            loaded: Err(None),
+            state: None,
+        },
+        Ok((Err(e), _)) => Prepared {
+            loaded: Err(Some(e.to_string())),
+            state: None,
+        },
+        Err(_) => Prepared {
+            loaded: Err(Some("the bytes make Automerge fail".into())),
+            state: None,
+        },
+    }
 }
 
 /// Below this many documents a merge prepares them on the calling thread.
@@ -316,8 +340,8 @@ impl Store {
                 };
                 let mut whole = match p.loaded {
                     Ok(whole) => Some(whole),
-                    Err(automerge::AutomergeError::MissingDeps) => None,
-                    Err(e) => return Err(Error::CorruptDoc(id.to_string(), e.to_string())),
+                    Err(None) => None,
+                    Err(Some(e)) => return Err(Error::CorruptDoc(id.to_string(), e)),
                 };
                 if let Some(whole) = &mut whole {
                     let empty = whole.get_heads().is_empty();
