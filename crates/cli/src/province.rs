@@ -98,6 +98,15 @@ fn summary_line(s: &Summary, lang: Lang) -> String {
             ),
             t(lang, "sự kiện.", "events."),
         ),
+        Outcome::Refused(Refusal::OtherHub { .. }) => format!(
+            "{} ({})",
+            t(
+                lang,
+                "Tỉnh không nhận: một máy chủ khác đang báo cáo cho phường này. Hãy liên hệ tỉnh",
+                "The province refused: another hub reports for this ward. Contact the province",
+            ),
+            s.ward_code
+        ),
         Outcome::Refused(r) => format!(
             "{} ({})",
             t(

@@ -9,6 +9,9 @@ CREATE TABLE province.wards (
     ward_code        text PRIMARY KEY CHECK (ward_code ~ '^[a-z0-9][a-z0-9._-]{0,63}$'),
     ward_name        text NOT NULL,
     district         text NOT NULL,
+    -- Which hub reports for the ward (from its secret; a hub restored from its backup keeps it):
+    -- another hub claiming the same ward is refused.
+    hub_id           text NOT NULL CHECK (hub_id ~ '^[0-9a-f]{32}$'),
     -- The hub's report sequence and the report's id: a retried report (same id) is applied once.
     report_seq       bigint NOT NULL CHECK (report_seq > 0),
     report_id        text NOT NULL,
@@ -28,6 +31,9 @@ CREATE TABLE province.wards (
 
 CREATE FUNCTION province.wards_only_forward() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NEW.hub_id <> OLD.hub_id THEN
+        RAISE EXCEPTION 'ward % is reported by another hub', NEW.ward_code USING ERRCODE = 'GC003';
+    END IF;
     IF NEW.events < OLD.events THEN
         RAISE EXCEPTION 'report of ward % is older than the one held (% events < %)',
             NEW.ward_code, NEW.events, OLD.events USING ERRCODE = 'GC001';

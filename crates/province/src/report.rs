@@ -105,6 +105,8 @@ pub struct Report {
     pub ward_code: String,
     pub ward_name: String,
     pub district: String,
+    /// Which hub this is (see [`hub_id`]).
+    pub hub_id: String,
     pub seq: i64,
     pub report_id: String,
     pub base: Option<(i64, String)>,
@@ -156,9 +158,18 @@ pub fn opaque_id(secret: &[u8; 32], household: &str) -> String {
     hex::encode(&tag.as_ref()[..16])
 }
 
+/// The hub's id for the province: derived from the ward's secret, so a hub restored from its own
+/// backup keeps it and any other hub (a second install claiming the same ward) differs.
+pub fn hub_id(secret: &[u8; 32]) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+    let tag = hmac::sign(&key, b"gocua province hub id");
+    hex::encode(&tag.as_ref()[..16])
+}
+
 /// Everything a report needs, read from the store in one go.
 pub struct Snapshot {
     pub ward_code: String,
+    pub hub_id: String,
     pub ward_name: String,
     pub district: String,
     pub mark: DataMark,
@@ -218,6 +229,7 @@ pub fn read(store: &Store, as_of: Date) -> Result<Snapshot> {
     households.sort_by(|a, b| a.hid.cmp(&b.hid));
     Ok(Snapshot {
         ward_code: ward.id.to_string(),
+        hub_id: hub_id(&secret),
         ward_name: ward.name,
         district: ward.district,
         mark: store.province_mark()?,
@@ -272,6 +284,7 @@ impl Snapshot {
         };
         Report {
             ward_code: self.ward_code,
+            hub_id: self.hub_id,
             ward_name: self.ward_name,
             district: self.district,
             seq,

@@ -20,6 +20,10 @@ pub enum Refusal {
     /// The report's sequence is not above the one held (a hub restored from an old backup has an
     /// old counter): the hub numbers its next report above `held_seq`.
     OldSequence { held_seq: i64, held_events: i64 },
+    /// Another hub (another secret) already reports for this ward code: a second install, or a
+    /// ward code typed twice. The province decides (it may delete the ward's row to take the
+    /// new hub).
+    OtherHub { held_seq: i64 },
     /// A diff against a report PostgreSQL does not hold (or that would not add up): the hub
     /// sends a full report.
     NeedsFull { held_seq: i64 },
@@ -31,6 +35,7 @@ impl Refusal {
             Refusal::OlderData { .. } => "older_data",
             Refusal::OldSequence { .. } => "old_sequence",
             Refusal::NeedsFull { .. } => "needs_full",
+            Refusal::OtherHub { .. } => "other_hub",
         }
     }
 }
@@ -54,7 +59,7 @@ pub async fn apply(client: &mut Client, r: &Report) -> Result<Outcome> {
     .await?;
     let held = tx
         .query_opt(
-            "SELECT report_seq, report_id, events FROM province.wards WHERE ward_code = $1 FOR UPDATE",
+            "SELECT report_seq, report_id, events, hub_id FROM province.wards WHERE ward_code = $1 FOR UPDATE",
             &[&r.ward_code],
         )
         .await?
@@ -63,19 +68,21 @@ pub async fn apply(client: &mut Client, r: &Report) -> Result<Outcome> {
                 row.get::<_, i64>(0),
                 row.get::<_, String>(1),
                 row.get::<_, i64>(2),
+                row.get::<_, String>(3),
             )
         });
     let refusal = match &held {
-        Some((_, id, _)) if *id == r.report_id => return Ok(Outcome::AlreadyApplied),
-        Some((seq, _, events)) if r.events < *events => Some(Refusal::OlderData {
+        Some((seq, _, _, hub)) if *hub != r.hub_id => Some(Refusal::OtherHub { held_seq: *seq }),
+        Some((_, id, _, _)) if *id == r.report_id => return Ok(Outcome::AlreadyApplied),
+        Some((seq, _, events, _)) if r.events < *events => Some(Refusal::OlderData {
             held_seq: *seq,
             held_events: *events,
         }),
-        Some((seq, _, events)) if r.seq <= *seq => Some(Refusal::OldSequence {
+        Some((seq, _, events, _)) if r.seq <= *seq => Some(Refusal::OldSequence {
             held_seq: *seq,
             held_events: *events,
         }),
-        Some((seq, id, _)) => match &r.base {
+        Some((seq, id, _, _)) => match &r.base {
             Some((bseq, bid)) if bseq != seq || bid != id => {
                 Some(Refusal::NeedsFull { held_seq: *seq })
             }
@@ -93,12 +100,12 @@ pub async fn apply(client: &mut Client, r: &Report) -> Result<Outcome> {
     let targets = r.campaign.as_ref().map(|c| c.targets);
     let i = |n: u32| n as i32;
     tx.execute(
-        "INSERT INTO province.wards (ward_code, ward_name, district, report_seq, report_id, events,
+        "INSERT INTO province.wards (ward_code, hub_id, ward_name, district, report_seq, report_id, events,
              as_of, built_at, received_at, campaign_start, campaign_end, target_cccd, target_level2,
              target_activated, households_total)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::bigint), now(), $9, $10, $11, $12, $13, $14)
+         VALUES ($1, $15, $2, $3, $4, $5, $6, $7, to_timestamp($8::bigint), now(), $9, $10, $11, $12, $13, $14)
          ON CONFLICT (ward_code) DO UPDATE SET
-             ward_name = excluded.ward_name, district = excluded.district,
+             hub_id = excluded.hub_id, ward_name = excluded.ward_name, district = excluded.district,
              report_seq = excluded.report_seq, report_id = excluded.report_id,
              events = excluded.events, as_of = excluded.as_of, built_at = excluded.built_at,
              received_at = excluded.received_at, campaign_start = excluded.campaign_start,
@@ -120,6 +127,7 @@ pub async fn apply(client: &mut Client, r: &Report) -> Result<Outcome> {
             &targets.map(|t| i(t.level2)),
             &targets.map(|t| i(t.activated)),
             &i(r.households_total),
+            &r.hub_id,
         ],
     )
     .await?;
@@ -271,7 +279,7 @@ pub async fn apply(client: &mut Client, r: &Report) -> Result<Outcome> {
     if held_rows != i64::from(r.households_total) {
         drop(tx);
         let refusal = Refusal::NeedsFull {
-            held_seq: held.map(|h| h.0).unwrap_or(0),
+            held_seq: held.as_ref().map(|h| h.0).unwrap_or(0),
         };
         log_refusal(client, r, &refusal).await;
         return Ok(Outcome::Refused(refusal));
@@ -306,7 +314,7 @@ async fn log_refusal(client: &Client, r: &Report, refusal: &Refusal) {
             held_seq,
             held_events,
         } => (*held_seq, *held_events),
-        Refusal::NeedsFull { held_seq } => (*held_seq, -1),
+        Refusal::NeedsFull { held_seq } | Refusal::OtherHub { held_seq } => (*held_seq, -1),
     };
     let _ = client
         .execute(

@@ -69,9 +69,21 @@ fn p_of(row: &tokio_postgres::Row, from: usize) -> Progress {
 /// Every progress table the province holds for `code` equals the hub's own, row for row, and
 /// so do its daily rows, its household count and its open households by blocker.
 async fn assert_province_holds(client: &Client, hub: &Hub) {
-    let store = hub.store.lock().unwrap();
-    for by in gocua_province::report::DIMENSIONS {
-        let own = store.progress(by, AS_OF).unwrap();
+    let (own_progress, own_days, own_rows) = {
+        let store = hub.store.lock().unwrap();
+        let progress: Vec<_> = gocua_province::report::DIMENSIONS
+            .iter()
+            .map(|by| (*by, store.progress(*by, AS_OF).unwrap()))
+            .collect();
+        (
+            progress,
+            store.daily_progress(AS_OF).unwrap(),
+            store
+                .households(&HouseholdFilter::default(), AS_OF)
+                .unwrap(),
+        )
+    };
+    for (by, own) in own_progress {
         let rows = client
             .query(
                 "SELECT key, label, households, visited_households, eligible, cccd, level2,
@@ -103,7 +115,6 @@ async fn assert_province_holds(client: &Client, hub: &Hub) {
             );
         }
     }
-    let own_days = store.daily_progress(AS_OF).unwrap();
     let days = client
         .query(
             "SELECT day, visits, households_visited, new_level2, new_activations, cumulative_activated
@@ -127,9 +138,6 @@ async fn assert_province_holds(client: &Client, hub: &Hub) {
             ]
         );
     }
-    let own_rows = store
-        .households(&HouseholdFilter::default(), AS_OF)
-        .unwrap();
     let held: Vec<(i64, i64, i64)> = client
         .query(
             "SELECT count(*), COALESCE(sum(n_open), 0), COALESCE(sum(n_visits), 0)
@@ -275,24 +283,25 @@ async fn several_wards_report_and_the_province_adds_up_figure_for_figure() {
     // The evening's sync reaches the first hub: an incremental report sends only what changed.
     let (visited, sent) = {
         let h = &hubs[0];
-        let mut store = h.store.lock().unwrap();
-        let before: BTreeMap<String, _> = store
-            .households(&HouseholdFilter::default(), AS_OF)
-            .unwrap()
-            .into_iter()
-            .map(|r| (r.id.to_string(), r))
-            .collect();
-        for v in &h.held_back {
-            store.record_visit(v).unwrap();
-        }
-        let after = store
-            .households(&HouseholdFilter::default(), AS_OF)
-            .unwrap();
-        let changed = after
-            .iter()
-            .filter(|r| before.get(r.id.as_str()) != Some(r))
-            .count();
-        drop(store);
+        let changed = {
+            let mut store = h.store.lock().unwrap();
+            let before: BTreeMap<String, _> = store
+                .households(&HouseholdFilter::default(), AS_OF)
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.id.to_string(), r))
+                .collect();
+            for v in &h.held_back {
+                store.record_visit(v).unwrap();
+            }
+            let after = store
+                .households(&HouseholdFilter::default(), AS_OF)
+                .unwrap();
+            after
+                .iter()
+                .filter(|r| before.get(r.id.as_str()) != Some(r))
+                .count()
+        };
         let s = gocua_province::report(&h.store, &target, opts(false))
             .await
             .unwrap();
@@ -627,4 +636,49 @@ async fn the_hub_reports_by_itself_after_a_burst_of_syncs() {
     wait_for(events).await;
     job.abort();
     assert_province_holds(&client, &hub).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_hub_claiming_the_same_ward_is_refused() {
+    let pg = Cluster::start();
+    let target = pg.database("province").await;
+    let dir = tempfile::tempdir().unwrap();
+    let seed = distinct_ward_seeds(1, |s| spec(s, 60))[0];
+    let (a, g, _) = ward_hub(&dir.path().join("a.sqlite"), &spec(seed, 60));
+    // The same ward installed a second time: same code, its own secret, other figures.
+    let (mut b, _, held) = ward_hub(&dir.path().join("b.sqlite"), &spec(seed, 60));
+    for v in &held {
+        b.record_visit(v).unwrap();
+    }
+    let (a, b) = (Arc::new(Mutex::new(a)), Arc::new(Mutex::new(b)));
+    let first = gocua_province::report(&a, &target, opts(false))
+        .await
+        .unwrap();
+    assert_eq!(first.outcome, Outcome::Applied);
+    let client = target.connect().await.unwrap();
+    let code = g.ward.id.to_string();
+    let before = held_of(&client, &code).await;
+    let s = gocua_province::report(&b, &target, opts(false))
+        .await
+        .unwrap();
+    assert!(
+        matches!(s.outcome, Outcome::Refused(Refusal::OtherHub { .. })),
+        "{:?}",
+        s.outcome
+    );
+    assert_eq!(
+        held_of(&client, &code).await,
+        before,
+        "the first hub's figures stay"
+    );
+    let hub = Hub {
+        store: a,
+        held_back: Vec::new(),
+        code,
+    };
+    assert_province_holds(&client, &hub).await;
+}
+
+async fn held_of(client: &Client, code: &str) -> (i64, i64, i64, i64) {
+    held(client, code).await
 }
