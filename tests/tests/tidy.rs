@@ -118,7 +118,9 @@ fn the_sync_protocol_crate_moves_no_bytes() {
 
 #[test]
 fn only_the_store_speaks_sql() {
-    for krate in ["domain", "wardgen", "sync", "app", "hub", "client", "cli"] {
+    for krate in [
+        "domain", "wardgen", "sync", "app", "hub", "client", "cli", "province",
+    ] {
         assert!(
             !deps_of(krate).contains("rusqlite"),
             "gocua-{krate} must not depend on rusqlite"
@@ -168,6 +170,43 @@ fn migrations_are_numbered_and_contiguous() {
         assert!(
             lib.contains(n.as_str()),
             "migration {n} is not applied by db.rs"
+        );
+    }
+}
+
+#[test]
+fn province_migrations_are_numbered_contiguous_and_applied() {
+    let dir = root().join("crates/province/migrations");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("province migrations")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no migrations in {}", dir.display());
+    let schema =
+        std::fs::read_to_string(root().join("crates/province/src/schema.rs")).expect("schema.rs");
+    for (i, n) in names.iter().enumerate() {
+        assert!(
+            n.starts_with(&format!("{:04}_", i + 1)),
+            "province migration {n} out of sequence"
+        );
+        assert!(
+            schema.contains(n.as_str()),
+            "province migration {n} is not applied by schema.rs"
+        );
+    }
+}
+
+#[test]
+fn only_the_province_crate_speaks_postgres() {
+    for krate in [
+        "domain", "wardgen", "sync", "store", "app", "hub", "client", "shell",
+    ] {
+        assert!(
+            !deps_of(krate).contains("postgres"),
+            "gocua-{krate} must not depend on a PostgreSQL client"
         );
     }
 }

@@ -5,6 +5,7 @@ mod at_rest;
 mod net;
 mod output;
 mod phone;
+mod province;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -138,6 +139,9 @@ enum Cmd {
     Phone(phone::PhoneArgs),
     /// Teams, their leads and volunteers (tổ công tác).
     Team(TeamArgs),
+    /// The province's table: every ward's progress side by side, from the province's
+    /// PostgreSQL that the ward hubs report into (toàn tỉnh).
+    Province(province::ProvinceArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -587,6 +591,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Restore(a) => return net::restore(a, g).map_err(CliError::Other),
         Cmd::Encrypt(a) => return at_rest::encrypt(a, g).map_err(CliError::Other),
         Cmd::Phone(a) => return phone::run(a, g).map_err(CliError::Other),
+        Cmd::Province(a) => return province::province(a, g).map_err(CliError::Other),
         Cmd::Demo(a) => return demo(a, g),
         Cmd::GenList(a) => return gen_list(a).map_err(CliError::Other),
         Cmd::Report { xlsx } => return report(&xlsx, g),
@@ -898,7 +903,8 @@ fn to_command(cmd: Cmd, lang: Lang) -> Result<(Command, output::Context), CliErr
         | Cmd::Sync(_)
         | Cmd::Restore(_)
         | Cmd::Encrypt(_)
-        | Cmd::Phone(_) => {
+        | Cmd::Phone(_)
+        | Cmd::Province(_) => {
             return Err(CliError::Usage("not a command of the table".into()));
         }
     };

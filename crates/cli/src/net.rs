@@ -58,6 +58,9 @@ pub enum HubCmd {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// Push the ward's progress into the province's PostgreSQL (báo cáo lên tỉnh); no names,
+    /// CCCD or phone numbers leave the ward.
+    Report(crate::province::ReportArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -81,6 +84,8 @@ pub struct ServeArgs {
     /// is released (the default; every answer still waits until what it wrote is on the disk).
     #[arg(long)]
     pub commit_in_lock: bool,
+    #[command(flatten)]
+    pub province: crate::province::ServeProvince,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -214,6 +219,7 @@ pub fn hub(args: HubArgs, g: &Global) -> Result<()> {
         HubCmd::Log { limit } => audit_log(&at_rest::open_store(g, &db)?, limit, g.json, lang),
         HubCmd::Backup { file } => backup(&db, &file, g),
         HubCmd::Restore { backup } => restore_hub(&backup, &db, g),
+        HubCmd::Report(a) => crate::province::hub_report(a, g),
         HubCmd::Revoke { device } => {
             let store = at_rest::open_store(g, &db)?;
             if gocua_hub::revoke_device(&store, &device, gocua_hub::server::now())
@@ -398,6 +404,7 @@ pub fn serve_demo(db: &Path, g: &Global) -> Result<()> {
         pair_team: team.map(|t| t.to_string()),
         pair_volunteer: volunteer,
         commit_in_lock: false,
+        province: Default::default(),
     };
     let key = at_rest::key(g, db).map_err(|e| at_rest::store_err(e, g.lang()))?;
     runtime()?.block_on(serve(args, db, g.lang(), key))
@@ -508,8 +515,12 @@ pub async fn serve(a: ServeArgs, db: &Path, lang: Lang, key: Option<Key>) -> Res
             "More codes: gocua hub pair --role volunteer --volunteer p-01. Press Ctrl-C to stop.",
         )
     );
+    let reporter = crate::province::spawn_for_hub(running.hub.clone(), &a.province, None, lang)?;
     tokio::signal::ctrl_c().await.ok();
     println!("{}", t(lang, "Đang dừng…", "Stopping…"));
+    if let Some(r) = reporter {
+        r.abort();
+    }
     running.stop().await;
     Ok(())
 }

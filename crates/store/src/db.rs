@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_device_rights.sql"),
     include_str!("../migrations/0006_team_leads.sql"),
     include_str!("../migrations/0007_office_sessions.sql"),
+    include_str!("../migrations/0008_province_outbox.sql"),
 ];
 
 /// Bump when the projection is derived differently (a sort key, a rule): replicas then rebuild

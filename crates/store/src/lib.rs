@@ -13,6 +13,7 @@ pub mod key;
 pub mod office;
 pub mod plan_doc;
 mod projection;
+pub mod province;
 pub mod queries;
 pub mod sync;
 mod writes;
