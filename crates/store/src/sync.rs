@@ -78,7 +78,9 @@ fn prepare_incoming(
     kinds: impl Iterator<Item = DocKind>,
 ) -> Vec<Prepared> {
     let kinds: Vec<DocKind> = kinds.collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
     if items.len() < PARALLEL_FROM || threads < 2 {
         return items
             .iter()

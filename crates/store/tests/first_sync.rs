@@ -35,7 +35,11 @@ fn a_whole_page_merged_at_once_equals_documents_merged_one_by_one() {
 
     let mut bulk = Replica::new(StoreOptions::default());
     let outcomes = bulk.store().merge_remote_many(&items).expect("merge page");
-    assert!(outcomes.iter().all(|o| o.changed && o.missing_deps.is_empty()));
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| o.changed && o.missing_deps.is_empty())
+    );
     let mut single = Replica::new(StoreOptions::default());
     copy_all_docs(hub.get(), single.store());
 
